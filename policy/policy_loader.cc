@@ -1,0 +1,110 @@
+#include "policy/policy_loader.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include "policy/presets.h"
+#include "policy/syscall_policy.h"
+
+namespace stockade::policy {
+namespace {
+
+class CollectErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit CollectErrors(std::string_view source) : source_(source) {}
+  void AddError(int line, int column, const std::string& message) override {
+    if (!first_.empty()) return;
+    // The tokenizer counts from zero; editors count from one.
+    first_ = source_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
+             message;
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string source_;
+  std::string first_;
+};
+
+}  // namespace
+
+StatusOr<Policy> ParsePolicyText(std::string_view text, std::string_view source) {
+  Policy policy;
+  CollectErrors errors(source);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &policy)) {
+    return Status::Error(errors.first().empty() ? std::string(source) + ": invalid policy"
+                                                : errors.first());
+  }
+  return policy;
+}
+
+Policy MergeOver(const Policy& defaults, const Policy& over) {
+  Policy merged = defaults;
+  if (over.seccomp().allow_size() > 0) merged.mutable_seccomp()->clear_allow();
+  merged.MergeFrom(over);
+  return merged;
+}
+
+Status ValidatePolicy(const Policy& p) {
+  const auto& l = p.limits();
+  auto need = [](bool ok, const char* what) {
+    return ok ? Status::Ok() : Status::Error(std::string("policy: ") + what);
+  };
+  STOCKADE_RETURN_IF_ERROR(need(l.timeout_ms() > 0, "limits.timeout_ms must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(
+      need(l.max_timeout_ms() >= l.timeout_ms(), "limits.max_timeout_ms must be >= timeout_ms"));
+  STOCKADE_RETURN_IF_ERROR(need(l.memory_bytes() >= (1u << 20), "limits.memory_bytes must be >= 1 MiB"));
+  STOCKADE_RETURN_IF_ERROR(need(l.max_memory_bytes() >= l.memory_bytes(),
+                                "limits.max_memory_bytes must be >= memory_bytes"));
+  STOCKADE_RETURN_IF_ERROR(need(l.output_bytes() > 0, "limits.output_bytes must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(l.max_output_bytes() >= l.output_bytes(),
+                                "limits.max_output_bytes must be >= output_bytes"));
+  STOCKADE_RETURN_IF_ERROR(need(l.result_bytes() > 0, "limits.result_bytes must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(l.code_bytes() > 0, "limits.code_bytes must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(l.max_open_files() >= 3, "limits.max_open_files must be >= 3"));
+  STOCKADE_RETURN_IF_ERROR(need(p.pool().size() > 0, "pool.size must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(p.pool().spawn_timeout_ms() > 0, "pool.spawn_timeout_ms must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_executions() > 0, "recycle.max_executions must be > 0"));
+  const std::string& mode = p.cgroup().mode();
+  STOCKADE_RETURN_IF_ERROR(need(mode == "auto" || mode == "v2" || mode == "v1" || mode == "none",
+                                "cgroup.mode must be one of auto, v2, v1, none"));
+  return ValidateAllowlist(p.seccomp()).With("policy: seccomp");
+}
+
+StatusOr<Policy> LoadPolicy(std::string_view spec) {
+  auto defaults = ParsePolicyText(DefaultPolicyText(), "policy/default.textproto (built in)");
+  // The built-in text is tested; failing here is a build defect.
+  if (!defaults.ok()) return defaults.status();
+  Policy over;
+  if (!spec.empty() && spec != "default") {
+    std::string_view preset = PresetText(spec);
+    if (!preset.empty()) {
+      STOCKADE_ASSIGN_OR_RETURN(over, ParsePolicyText(preset, std::string(spec) + " (built in)"));
+    } else {
+      std::ifstream in{std::string(spec)};
+      if (!in) {
+        return Status::Error("policy " + std::string(spec) +
+                             ": no such file and not a preset (default, strict, permissive)");
+      }
+      std::stringstream text;
+      text << in.rdbuf();
+      STOCKADE_ASSIGN_OR_RETURN(over, ParsePolicyText(text.str(), spec));
+    }
+  }
+  Policy merged = MergeOver(*defaults, over);
+  STOCKADE_RETURN_IF_ERROR(ValidatePolicy(merged).With(std::string(spec.empty() ? "default" : spec)));
+  return merged;
+}
+
+std::string PolicyToText(const Policy& policy) {
+  std::string out;
+  google::protobuf::TextFormat::Printer printer;
+  printer.PrintToString(policy, &out);
+  return out;
+}
+
+}  // namespace stockade::policy

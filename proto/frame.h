@@ -1,0 +1,56 @@
+// Length-prefixed protobuf frames: the only format on a worker's pipes.
+//
+// A frame is a little-endian u32 payload length followed by the payload (a
+// serialized SupervisorFrame or WorkerFrame). FrameDecoder is a pure state
+// machine fed with whatever bytes a read returned; it checks each declared
+// length against its cap before buffering the payload, so a hostile peer can
+// never make the reader allocate more than cap + one read's worth of bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <google/protobuf/message_lite.h>
+
+namespace stockade::wire {
+
+inline constexpr std::size_t kFrameHeaderBytes = 4;
+
+// Appends header + serialized msg to *out. False if msg is over max_payload.
+bool AppendFrame(const google::protobuf::MessageLite& msg, std::size_t max_payload,
+                 std::string* out);
+
+class FrameDecoder {
+ public:
+  enum class Next {
+    kNeedMore,   // no complete frame buffered yet
+    kFrame,      // *payload holds one frame's payload
+    kOversized,  // the peer declared a payload over the cap; stop reading
+  };
+
+  explicit FrameDecoder(std::size_t max_payload) : max_payload_(max_payload) {}
+
+  void Append(std::string_view bytes);
+  Next Pop(std::string* payload);
+
+  // Pops and parses one frame into *msg. kUnparseable when the payload is
+  // not a valid message of that type.
+  enum class Parsed { kNeedMore, kFrame, kOversized, kUnparseable };
+  Parsed PopMessage(google::protobuf::MessageLite* msg);
+
+  // Bytes of an incomplete frame are buffered: at EOF this means truncated.
+  bool HasPartialFrame() const { return buffer_.size() > consumed_; }
+  std::size_t max_payload() const { return max_payload_; }
+  // Declared length of the frame that was refused, for reports.
+  std::uint64_t last_declared_length() const { return last_declared_; }
+
+ private:
+  std::size_t max_payload_;
+  std::string buffer_;
+  std::size_t consumed_ = 0;
+  std::uint64_t last_declared_ = 0;
+};
+
+}  // namespace stockade::wire

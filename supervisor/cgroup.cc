@@ -1,0 +1,53 @@
+#include "supervisor/cgroup.h"
+
+#include <unistd.h>
+
+namespace stockade::supervisor {
+
+StatusOr<CgroupHost> CgroupHost::Detect(std::string_view mode) {
+  if (mode == "none") return CgroupHost({}, "none: cgroups disabled by policy (cgroup.mode = \"none\")");
+  const bool is_auto = mode.empty() || mode == "auto";
+  if (!is_auto && mode != "v2" && mode != "v1") {
+    return Status::Error("unknown cgroup mode \"" + std::string(mode) + "\" (expected auto, v2, v1 or none)");
+  }
+
+  StatusOr<ProcCgroupView> view = ProcCgroupView::ReadSelf();
+  if (!view.ok()) {
+    if (!is_auto) return view.status().With("cgroup " + std::string(mode));
+    return CgroupHost({}, "none: " + view.status().message());
+  }
+  const pid_t pid = ::getpid();
+
+  std::string why_not_v2;
+  if (is_auto || mode == "v2") {
+    StatusOr<CgroupV2Parent> v2 = SetUpCgroupV2(*view, pid);
+    if (v2.ok()) {
+      std::string detail = DescribeCgroupV2(*v2);
+      return CgroupHost(std::move(v2).value(), std::move(detail));
+    }
+    if (!is_auto) return v2.status().With("cgroup v2 unusable");
+    why_not_v2 = v2.status().message();
+  }
+
+  StatusOr<CgroupV1Parents> v1 = SetUpCgroupV1(*view, pid);
+  if (v1.ok()) {
+    std::string detail = DescribeCgroupV1(*v1);
+    return CgroupHost(std::move(v1).value(), std::move(detail));
+  }
+  if (!is_auto) return v1.status().With("cgroup v1 unusable");
+  return CgroupHost({}, "none: cgroup v2: " + why_not_v2 + "; cgroup v1: " + v1.status().message());
+}
+
+CgroupVersion CgroupHost::version_id() const {
+  if (std::holds_alternative<CgroupV1Parents>(layout_)) return CgroupVersion::kV1;
+  if (std::holds_alternative<CgroupV2Parent>(layout_)) return CgroupVersion::kV2;
+  return CgroupVersion::kNone;
+}
+
+StatusOr<WorkerCgroup> CgroupHost::CreateWorker(std::string_view name, const CgroupLimits& limits) const {
+  if (const auto* v1 = std::get_if<CgroupV1Parents>(&layout_)) return CreateCgroupV1Worker(*v1, name, limits);
+  if (const auto* v2 = std::get_if<CgroupV2Parent>(&layout_)) return CreateCgroupV2Worker(*v2, name, limits);
+  return WorkerCgroup();
+}
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,171 @@
+#include "supervisor/cli_run.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "policy/outcome.h"
+#include "policy/policy_loader.h"
+#include "supervisor/cli_flags.h"
+#include "supervisor/log.h"
+#include "supervisor/supervisor.h"
+
+namespace stockade::supervisor {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: stockade run [options] FILE|-\n"
+    "  Runs a JavaScript file (or stdin) in a confined worker and prints its result.\n"
+    "options:\n"
+    "  --policy P        default|strict|permissive or a policy file (text protobuf)\n"
+    "  --timeout T       per-run timeout, e.g. 500ms, 2s (clamped to the policy)\n"
+    "  --memory M        interpreter heap, e.g. 64M (clamped to the policy)\n"
+    "  --output M        console output kept, e.g. 1M (clamped to the policy)\n"
+    "  --json            print the whole typed result as JSON\n"
+    "  --worker PATH     stockade-worker binary (default: next to stockade)\n"
+    "  --log-level L     debug|info|warn|error|off for supervisor logs on stderr\n";
+
+void WriteAll(int fd, std::string_view s) {
+  while (!s.empty()) {
+    const ssize_t n = ::write(fd, s.data(), s.size());
+    if (n <= 0) return;
+    s.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+int Usage(const std::string& error) {
+  if (!error.empty()) std::fprintf(stderr, "stockade run: %s\n", error.c_str());
+  std::fputs(kUsage, stderr);
+  return 2;
+}
+
+std::string HumanFailure(const api::ExecutionResult& r) {
+  std::string out;
+  const auto& e = r.error();
+  if (r.status() == api::RUNTIME_ERROR || r.status() == api::SYNTAX_ERROR) {
+    out = e.name().empty() ? "Error" : e.name();
+    out += ": " + e.message();
+    if (e.line() > 0) {
+      out += " (line " + std::to_string(e.line());
+      if (e.column() > 0) out += ", column " + std::to_string(e.column());
+      out += ")";
+    }
+    out += "\n";
+    if (!e.stack().empty() && r.status() == api::RUNTIME_ERROR) out += e.stack() + "\n";
+  } else {
+    out = std::string(policy::StatusName(r.status()));
+    if (!r.violation_syscall().empty()) out += " (" + r.violation_syscall() + ")";
+    if (!r.detail().empty()) out += ": " + r.detail();
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+int RunCommand(int argc, char** argv) {
+  std::string policy_spec, file, worker;
+  bool json = false;
+  api::ExecuteRequest request;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) return nullptr;
+      (void)name;
+      return argv[++i];
+    };
+    if (arg == "--json") {
+      json = true;
+    } else if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--policy" || arg == "--timeout" || arg == "--memory" || arg == "--output" ||
+               arg == "--worker" || arg == "--log-level") {
+      const char* v = value(arg.c_str());
+      if (!v) return Usage(arg + " needs a value");
+      if (arg == "--policy") {
+        policy_spec = v;
+      } else if (arg == "--worker") {
+        worker = v;
+      } else if (arg == "--timeout") {
+        auto ms = ParseMillis(v);
+        if (!ms || *ms == 0) return Usage("bad --timeout " + std::string(v));
+        request.mutable_limits()->set_timeout_ms(*ms);
+      } else if (arg == "--memory" || arg == "--output") {
+        auto bytes = ParseBytes(v);
+        if (!bytes || *bytes == 0) return Usage("bad " + arg + " " + std::string(v));
+        if (arg == "--memory") request.mutable_limits()->set_memory_bytes(*bytes);
+        else request.mutable_limits()->set_output_bytes(*bytes);
+      } else {
+        LogLevel level;
+        if (!ParseLogLevel(v, &level)) return Usage("bad --log-level " + std::string(v));
+        SetLogLevel(level);
+      }
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return Usage("unknown option " + arg);
+    } else if (file.empty()) {
+      file = arg;
+    } else {
+      return Usage("only one script at a time");
+    }
+  }
+  if (file.empty()) return Usage("no script given");
+
+  auto code = ReadScript(file);
+  if (!code.ok()) {
+    std::fprintf(stderr, "stockade run: %s\n", code.status().message().c_str());
+    return 2;
+  }
+  auto policy = policy::LoadPolicy(policy_spec);
+  if (!policy.ok()) {
+    std::fprintf(stderr, "stockade run: %s\n", policy.status().message().c_str());
+    return 2;
+  }
+  request.set_code(std::move(code).value());
+  request.set_filename(file == "-" ? "stdin" : file.substr(file.rfind('/') + 1));
+
+  SupervisorOptions options;
+  options.policy = std::move(policy).value();
+  options.worker_path = worker;
+  options.pool_size = 1;  // one script: one worker, warmed while we read it
+  auto sup = Supervisor::Start(std::move(options));
+  if (!sup.ok()) {
+    std::fprintf(stderr, "stockade run: cannot start the supervisor: %s\n",
+                 sup.status().message().c_str());
+    return policy::ExitCodeFor(api::INTERNAL);
+  }
+  ConsoleSink sink;
+  if (!json) {
+    sink = [](const api::ConsoleLine& line) {
+      std::string text = line.text() + "\n";
+      WriteAll(line.stream() == api::STDERR ? STDERR_FILENO : STDOUT_FILENO, text);
+    };
+  }
+  api::ExecutionResult result = (*sup)->Run(std::move(request), sink);
+
+  if (json) {
+    google::protobuf::util::JsonPrintOptions opts;
+    opts.always_print_primitive_fields = true;
+    std::string text;
+    (void)google::protobuf::util::MessageToJsonString(result, &text, opts);
+    WriteAll(STDOUT_FILENO, text + "\n");
+  } else {
+    if (result.output().truncated()) {
+      WriteAll(STDERR_FILENO, "[stockade] console output truncated: " +
+                                  std::to_string(result.output().total_bytes()) + " bytes produced, " +
+                                  std::to_string(result.output().kept_bytes()) + " kept\n");
+    }
+    if (result.status() == api::OK) {
+      WriteAll(STDOUT_FILENO, (result.value_json().empty() ? "undefined" : result.value_json()) + "\n");
+    } else {
+      WriteAll(STDERR_FILENO, HumanFailure(result));
+    }
+  }
+  return policy::ExitCodeFor(result.status());
+}
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,304 @@
+#include "supervisor/pool.h"
+
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "policy/limits.h"
+#include "policy/outcome.h"
+#include "supervisor/log.h"
+
+namespace stockade::supervisor {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+
+namespace {
+
+std::uint64_t MicrosSince(Clock::time_point t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count());
+}
+
+api::ExecutionResult Rejection(api::Status status, std::string detail) {
+  api::ExecutionResult r;
+  r.set_status(status);
+  r.set_detail(std::move(detail));
+  return r;
+}
+
+}  // namespace
+
+// One idle worker's wait for a job; lives in the waiting coroutine's frame.
+struct Pool::IdleWaiter {
+  explicit IdleWaiter(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;
+  std::shared_ptr<Job> assigned;
+};
+
+Pool::Pool(asio::io_context& io, const policy::Policy& policy, WorkerConfig config)
+    : io_(io), policy_(policy), config_(std::move(config)) {}
+
+Pool::~Pool() = default;
+
+void Pool::Start() {
+  for (std::uint32_t i = 0; i < policy_.pool().size(); ++i) {
+    ++live_slots_;
+    asio::co_spawn(io_, RunSlot(), asio::detached);
+  }
+}
+
+awaitable<void> Pool::RunSlot() {
+  auto backoff = std::chrono::milliseconds(50);
+  while (!stopping_) {
+    const auto spawn_start = Clock::now();
+    auto started = WorkerProcess::Start(io_, config_, ++next_worker_id_);
+    Status ready = started.ok() ? Status::Ok() : started.status();
+    std::shared_ptr<WorkerProcess> worker;
+    if (started.ok()) {
+      worker = std::move(started).value();
+      workers_.push_back(worker);
+      ++stats_.starting;
+      ready = co_await worker->WaitReady();
+      --stats_.starting;
+    }
+    if (!ready.ok()) {
+      ++stats_.spawn_failures;
+      Log(LogLevel::kError, "worker_spawn_failed", {{"error", ready.message()}});
+      if (worker) {
+        co_await worker->Retire();
+        workers_.remove(worker);
+      }
+      // Back off so a broken host (missing binary, no memory) does not spin.
+      asio::steady_timer pause(io_, backoff);
+      error_code ec;
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(50);
+    ++stats_.spawned;
+    stats_.last_spawn_us = MicrosSince(spawn_start);
+    Log(LogLevel::kDebug, "worker_ready",
+        {{"worker", worker->id()}, {"pid", static_cast<long>(worker->pid())},
+         {"spawn_us", stats_.last_spawn_us}});
+
+    policy::RecycleReason reason = policy::RecycleReason::kNone;
+    while (reason == policy::RecycleReason::kNone) {
+      ++stats_.idle;
+      std::shared_ptr<Job> job = co_await NextJob();
+      --stats_.idle;
+      if (!job) {
+        reason = stopping_ ? policy::RecycleReason::kShutdown : policy::RecycleReason::kIdle;
+        break;
+      }
+      ++stats_.busy;
+      reason = co_await RunJob(worker, std::move(job));
+      --stats_.busy;
+    }
+    ++stats_.recycles[std::string(policy::RecycleReasonName(reason))];
+    Log(LogLevel::kInfo, "worker_recycled",
+        {{"worker", worker->id()}, {"pid", static_cast<long>(worker->pid())},
+         {"reason", policy::RecycleReasonName(reason)}, {"executions", worker->executions()}});
+    co_await worker->Retire();
+    workers_.remove(worker);
+  }
+  SlotEnded();
+}
+
+void Pool::SlotEnded() {
+  if (--live_slots_ == 0 && on_stopped_) {
+    auto done = std::move(on_stopped_);
+    on_stopped_ = nullptr;
+    done();
+  }
+}
+
+awaitable<std::shared_ptr<Job>> Pool::NextJob() {
+  while (!queue_.empty() && !stopping_) {
+    std::shared_ptr<Job> job = std::move(queue_.front());
+    queue_.pop_front();
+    if (job->finished) continue;
+    job->queue_timer.reset();
+    co_return job;
+  }
+  if (stopping_) co_return nullptr;
+  IdleWaiter waiter(io_);
+  const std::uint32_t max_idle = policy_.recycle().max_idle_ms();
+  if (max_idle > 0) {
+    waiter.timer.expires_after(std::chrono::milliseconds(max_idle));
+  } else {
+    waiter.timer.expires_at(Clock::time_point::max());
+  }
+  auto it = idle_.insert(idle_.end(), &waiter);
+  error_code ec;
+  co_await waiter.timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  // Submit() unlinks the waiter when it hands over a job; otherwise we woke
+  // for the idle deadline or shutdown and unlink ourselves.
+  if (!waiter.assigned) idle_.erase(it);
+  co_return std::move(waiter.assigned);
+}
+
+void Pool::Submit(std::shared_ptr<Job> job) {
+  if (stopping_) {
+    Finish(*job, Rejection(api::CANCELLED, "the supervisor is shutting down"));
+    return;
+  }
+  if (!idle_.empty()) {
+    IdleWaiter* waiter = idle_.front();
+    idle_.pop_front();
+    waiter->assigned = std::move(job);
+    waiter->timer.cancel();
+    return;
+  }
+  if (queue_.size() >= policy_.pool().queue_capacity()) {
+    api::ExecutionResult r = Rejection(
+        api::QUEUE_FULL, "all workers are busy and the queue holds " +
+                             std::to_string(queue_.size()) + " requests; retry shortly");
+    // A worker frees up about once per typical run; suggest one queue's worth.
+    r.set_retry_after_ms(std::max<std::uint32_t>(100, policy_.limits().timeout_ms() / 10));
+    Finish(*job, std::move(r));
+    return;
+  }
+  job->queue_timer = std::make_unique<asio::steady_timer>(
+      io_, std::chrono::milliseconds(policy_.pool().queue_deadline_ms()));
+  job->queue_timer->async_wait([this, weak = std::weak_ptr<Job>(job)](error_code ec) {
+    auto j = weak.lock();
+    if (ec || !j) return;
+    OnQueueDeadline(j);
+  });
+  queue_.push_back(std::move(job));
+}
+
+void Pool::OnQueueDeadline(const std::shared_ptr<Job>& job) {
+  auto it = std::find(queue_.begin(), queue_.end(), job);
+  if (it == queue_.end() || job->finished) return;
+  queue_.erase(it);
+  api::ExecutionResult r = Rejection(
+      api::QUEUE_FULL, "no worker became free within the queue deadline of " +
+                           std::to_string(policy_.pool().queue_deadline_ms()) + " ms; retry later");
+  r.set_retry_after_ms(1000);
+  Finish(*job, std::move(r));
+}
+
+bool Pool::Cancel(std::uint64_t execution_id) {
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if ((*it)->execute.execution_id() == execution_id) {
+      std::shared_ptr<Job> job = *it;
+      queue_.erase(it);
+      Finish(*job, Rejection(api::CANCELLED, "cancelled while queued"));
+      return true;
+    }
+  }
+  for (const auto& job : running_) {
+    if (job->execute.execution_id() == execution_id && job->running_on) {
+      job->running_on->Cancel();
+      return true;
+    }
+  }
+  return false;
+}
+
+awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> worker,
+                                              std::shared_ptr<Job> job) {
+  const std::uint64_t queue_us = MicrosSince(job->submitted);
+  const auto run_start = Clock::now();
+  job->running_on = worker;
+  auto running_it = running_.insert(running_.end(), job);
+  api::ExecutionResult& acc = job->result;
+  Job* raw = job.get();
+  RunReport report = co_await worker->Execute(
+      job->execute, [raw](const api::ConsoleLine& line) {
+        *raw->result.add_console() = line;
+        if (raw->on_line) raw->on_line(line);
+      });
+  running_.erase(running_it);
+  job->running_on.reset();
+
+  api::ExecutionResult r;
+  r.mutable_console()->Swap(acc.mutable_console());
+  if (report.worker_died) {
+    r.set_status(report.death.status);
+    r.set_detail(report.death.detail);
+    r.set_violation_syscall(report.death.violation_syscall);
+    r.set_signal(report.death.signal);
+    r.set_session_usable(false);
+  } else {
+    wire::Result& w = report.result;
+    r.set_status(w.status());
+    r.set_value_json(std::move(*w.mutable_value_json()));
+    if (w.has_error()) *r.mutable_error() = std::move(*w.mutable_error());
+    if (w.has_output()) *r.mutable_output() = w.output();
+    r.set_detail(std::move(*w.mutable_detail()));
+    r.mutable_metrics()->set_cpu_time_us(w.cpu_time_us());
+    r.mutable_metrics()->set_peak_memory_bytes(w.heap_peak_bytes());
+    r.set_session_usable(true);
+  }
+  r.mutable_metrics()->set_queue_time_us(queue_us);
+  r.mutable_metrics()->set_run_time_us(MicrosSince(run_start));
+  r.mutable_metrics()->set_output_bytes(r.output().total_bytes());
+  *r.mutable_effective_limits() = policy::ToApiLimits(job->execute.limits());
+  r.set_worker_id(worker->id());
+  Finish(*job, std::move(r));
+
+  if (report.worker_died) co_return policy::RecycleReason::kDied;
+  policy::WorkerStats s;
+  s.executions = worker->executions();
+  s.last_status = report.result.status();
+  s.heap_bytes_after = report.result.heap_bytes_after();
+  s.cpu_used_us = worker->cpu_used_us();
+  co_return policy::ShouldRecycleAfterRun(s, policy_);
+}
+
+void Pool::Finish(Job& job, api::ExecutionResult result) {
+  if (job.finished) return;
+  job.finished = true;
+  job.queue_timer.reset();
+  result.set_execution_id(job.execute.execution_id());
+  ++stats_.completed;
+  ++stats_.outcomes[std::string(policy::StatusName(result.status()))];
+  if (job.on_done) {
+    auto done = std::move(job.on_done);
+    job.on_done = nullptr;
+    done(std::move(result));
+  }
+}
+
+void Pool::Shutdown(bool kill_running, std::function<void()> on_stopped) {
+  stopping_ = true;
+  on_stopped_ = std::move(on_stopped);
+  while (!queue_.empty()) {
+    std::shared_ptr<Job> job = std::move(queue_.front());
+    queue_.pop_front();
+    Finish(*job, Rejection(api::CANCELLED, "the supervisor is shutting down"));
+  }
+  // Each waiter unlinks itself when it wakes up with no job.
+  for (IdleWaiter* w : idle_) w->timer.cancel();
+  if (kill_running) {
+    for (const auto& job : running_) {
+      if (job->running_on) job->running_on->Cancel();
+    }
+  }
+  // Workers still starting are retired by their slot once Ready (or not).
+  if (live_slots_ == 0 && on_stopped_) {
+    auto done = std::move(on_stopped_);
+    on_stopped_ = nullptr;
+    done();
+  }
+}
+
+PoolStats Pool::Stats() const {
+  PoolStats s = stats_;
+  s.queued = static_cast<std::uint32_t>(queue_.size());
+  for (const auto& w : workers_) {
+    s.workers.push_back(WorkerInfo{w->id(), w->pid(), w->state(), w->executions()});
+  }
+  return s;
+}
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,119 @@
+// Pool: pre-warmed workers, a bounded FIFO queue, and recycling.
+//
+// The pool owns `size` slots. Each slot is one coroutine that spawns a
+// worker, waits for Ready, then serves jobs until policy::ShouldRecycle*
+// says to retire it (or it dies), and spawns the replacement: the pool stays
+// at size without a separate manager. Idle workers wait in FIFO order, so the
+// worker that just finished (and is building its next clean environment) is
+// the last to be picked. Requests that find no idle worker wait in a bounded
+// queue with a deadline; a full queue answers QUEUE_FULL at once with a
+// retry hint instead of growing.
+//
+// Everything here runs on one io_context thread; Submit and Cancel must be
+// called on it (the Supervisor facade posts to it).
+#pragma once
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "policy/recycle.h"
+#include "proto/api.pb.h"
+#include "proto/policy.pb.h"
+#include "proto/worker.pb.h"
+#include "supervisor/worker_process.h"
+
+namespace stockade::supervisor {
+
+using Clock = std::chrono::steady_clock;
+
+struct Job {
+  wire::Execute execute;  // code, id and effective limits
+  ConsoleSink on_line;    // optional, called on the io thread
+  std::function<void(api::ExecutionResult)> on_done;  // exactly once
+  Clock::time_point submitted = Clock::now();
+
+  // Pool bookkeeping.
+  bool finished = false;
+  std::shared_ptr<WorkerProcess> running_on;
+  std::unique_ptr<boost::asio::steady_timer> queue_timer;
+  api::ExecutionResult result;
+};
+
+struct WorkerInfo {
+  std::uint64_t id = 0;
+  pid_t pid = 0;
+  WorkerProcess::State state = WorkerProcess::State::kStarting;
+  std::uint32_t executions = 0;
+};
+
+struct PoolStats {
+  std::uint32_t starting = 0;
+  std::uint32_t idle = 0;
+  std::uint32_t busy = 0;
+  std::uint32_t queued = 0;
+  std::uint64_t spawned = 0;        // workers that became ready
+  std::uint64_t spawn_failures = 0;
+  std::uint64_t completed = 0;      // jobs answered, any status
+  std::map<std::string, std::uint64_t> recycles;  // by policy::RecycleReasonName
+  std::map<std::string, std::uint64_t> outcomes;  // by status name
+  std::uint64_t last_spawn_us = 0;  // spawn -> Ready of the latest worker
+  std::vector<WorkerInfo> workers;  // every live worker
+};
+
+class Pool {
+ public:
+  Pool(boost::asio::io_context& io, const policy::Policy& policy, WorkerConfig config);
+  ~Pool();
+
+  void Start();
+  void Submit(std::shared_ptr<Job> job);
+  // Drops a queued job or kills the worker running it; false if unknown.
+  bool Cancel(std::uint64_t execution_id);
+  // Stops spawning, answers queued jobs CANCELLED and retires idle workers;
+  // running jobs finish (or are cancelled when kill_running). on_stopped runs
+  // once every worker is reaped.
+  void Shutdown(bool kill_running, std::function<void()> on_stopped);
+
+  PoolStats Stats() const;
+  const WorkerConfig& worker_config() const { return config_; }
+
+ private:
+  struct IdleWaiter;
+
+  boost::asio::awaitable<void> RunSlot();
+  boost::asio::awaitable<std::shared_ptr<Job>> NextJob();
+  boost::asio::awaitable<policy::RecycleReason> RunJob(std::shared_ptr<WorkerProcess> worker,
+                                                       std::shared_ptr<Job> job);
+  void Finish(Job& job, api::ExecutionResult result);
+  void OnQueueDeadline(const std::shared_ptr<Job>& job);
+  void SlotEnded();
+
+  boost::asio::io_context& io_;
+  const policy::Policy policy_;
+  const WorkerConfig config_;
+  bool stopping_ = false;
+  std::uint32_t live_slots_ = 0;
+  std::uint64_t next_worker_id_ = 0;
+  std::function<void()> on_stopped_;
+
+  std::deque<std::shared_ptr<Job>> queue_;
+  std::list<IdleWaiter*> idle_;
+  std::list<std::shared_ptr<Job>> running_;
+  std::list<std::shared_ptr<WorkerProcess>> workers_;  // every live worker
+  PoolStats stats_;
+};
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,84 @@
+// Supervisor: the embedded API. One io_context thread, one Pool, and the
+// set-up that turns a Policy into worker confinement.
+//
+// This is what `stockade run`, the tests and the benchmarks use (and what
+// the daemon's front ends will sit on). Start() detects what this host
+// offers (cgroup v2/v1/none, seccomp user notification), compiles the
+// seccomp filter once, and pre-warms the pool. Submit/Run/Cancel are
+// thread-safe: they post to the io thread. Callbacks run on the io thread
+// and must not block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include "proto/api.pb.h"
+#include "proto/policy.pb.h"
+#include "proto/status.h"
+#include "supervisor/cgroup.h"
+#include "supervisor/pool.h"
+
+namespace stockade::supervisor {
+
+struct SupervisorOptions {
+  policy::Policy policy;
+  // Path of stockade-worker; empty = next to the running executable.
+  std::string worker_path;
+  // Overrides policy.pool.size when set (the CLI runs one script: one worker).
+  std::optional<std::uint32_t> pool_size;
+};
+
+class Supervisor {
+ public:
+  static StatusOr<std::unique_ptr<Supervisor>> Start(SupervisorOptions options);
+  ~Supervisor();  // cancels running work, reaps every worker, joins the thread
+
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  using DoneCallback = std::function<void(api::ExecutionResult)>;
+
+  // Validates, assigns an execution id (returned) and queues the request.
+  // on_done runs exactly once; on_line for each console line as it arrives.
+  std::uint64_t Submit(api::ExecuteRequest request, ConsoleSink on_line, DoneCallback on_done);
+
+  // Blocking convenience over Submit.
+  api::ExecutionResult Run(api::ExecuteRequest request, ConsoleSink on_line = {});
+
+  bool Cancel(std::uint64_t execution_id);
+
+  // Waits until `count` workers (default: the pool size) are idle.
+  bool WaitUntilIdle(std::chrono::milliseconds timeout, std::optional<std::uint32_t> count = {});
+
+  PoolStats Stats();
+  const api::Confinement& confinement() const { return confinement_; }
+  const policy::Policy& policy() const { return options_.policy; }
+
+ private:
+  explicit Supervisor(SupervisorOptions options);
+  Status Init();
+  template <typename F>
+  auto OnIoThread(F&& f) -> decltype(f());
+
+  SupervisorOptions options_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::optional<CgroupHost> cgroups_;
+  api::Confinement confinement_;
+  std::unique_ptr<Pool> pool_;
+  std::thread thread_;
+  std::atomic<std::uint64_t> next_execution_id_{1};
+};
+
+// Directory of the running executable + "/stockade-worker".
+std::string DefaultWorkerPath();
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,333 @@
+#include "supervisor/worker_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "supervisor/log.h"
+#include "supervisor/seccomp_listener.h"
+
+namespace stockade::supervisor {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+
+namespace {
+
+// Frames the supervisor sends: code plus session state; workers read them
+// with their own, larger cap.
+constexpr std::size_t kMaxSupervisorFrame = 64u << 20;
+
+}  // namespace
+
+WorkerProcess::WorkerProcess(asio::io_context& io, const WorkerConfig& config, std::uint64_t id)
+    : io_(io),
+      config_(config),
+      id_(id),
+      to_worker_(io),
+      from_worker_(io),
+      exit_watch_(io),
+      listener_(io),
+      deadline_(io),
+      decoder_(config.max_frame_bytes) {}
+
+WorkerProcess::~WorkerProcess() {
+  // ChildProcess kills and reaps if Retire() never ran; the cgroup is
+  // removed after that, by member destruction order (child_ is declared
+  // after cgroup_, so it is destroyed first).
+}
+
+StatusOr<std::shared_ptr<WorkerProcess>> WorkerProcess::Start(asio::io_context& io,
+                                                              const WorkerConfig& config,
+                                                              std::uint64_t id) {
+  std::shared_ptr<WorkerProcess> w(new WorkerProcess(io, config, id));
+  int to_child[2];
+  int from_child[2];
+  if (pipe2(to_child, O_CLOEXEC) != 0) return ErrnoError("pipe2");
+  UniqueFd to_child_r(to_child[0]), to_child_w(to_child[1]);
+  if (pipe2(from_child, O_CLOEXEC) != 0) return ErrnoError("pipe2");
+  UniqueFd from_child_r(from_child[0]), from_child_w(from_child[1]);
+
+  SpawnSpec spec;
+  spec.executable = config.executable;
+  spec.argv = {"stockade-worker"};
+  spec.stdin_fd = to_child_r.get();
+  spec.stdout_fd = from_child_w.get();
+  spec.rlimits = config.rlimits;
+  if (config.cgroups != nullptr && config.cgroups->version() != "none") {
+    auto cg = config.cgroups->CreateWorker("w" + std::to_string(id), config.cgroup_limits);
+    if (!cg.ok()) return cg.status().With("worker " + std::to_string(id) + " cgroup");
+    w->cgroup_.emplace(std::move(cg).value());
+    spec.cgroup_procs_fds = w->cgroup_->procs_fds();
+  }
+  auto child = Spawn(spec);
+  if (!child.ok()) return child.status();
+  w->child_ = std::move(child).value();
+
+  const int watch = fcntl(w->child_.pidfd(), F_DUPFD_CLOEXEC, 0);
+  if (watch < 0) return ErrnoError("dup pidfd");
+  w->exit_watch_.assign(watch);
+  w->to_worker_.assign(to_child_w.release());
+  w->from_worker_.assign(from_child_r.release());
+  w->to_worker_.non_blocking(true);
+  w->from_worker_.non_blocking(true);
+
+  // Init fits in the pipe buffer (a few hundred bytes of BPF), so it is
+  // written now and the worker finds it as soon as it is up.
+  wire::SupervisorFrame init;
+  init.mutable_init()->set_seccomp_bpf(config.seccomp_bpf);
+  init.mutable_init()->set_seccomp_listener(config.seccomp_listener);
+  init.mutable_init()->set_heap_limit_bytes(config.heap_limit_bytes);
+  init.mutable_init()->set_worker_id(id);
+  std::string bytes;
+  if (!wire::AppendFrame(init, kMaxSupervisorFrame, &bytes)) return Status::Error("Init frame too large");
+  error_code ec;
+  asio::write(w->to_worker_, asio::buffer(bytes), ec);
+  if (ec) return Status::Error("write Init to worker: " + ec.message());
+  return w;
+}
+
+awaitable<Status> WorkerProcess::WaitReady() {
+  const std::uint64_t gen = ++generation_;
+  deadline_.expires_after(config_.spawn_timeout);
+  deadline_.async_wait([weak = weak_from_this(), gen](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->generation_ != gen || self->state_ != State::kStarting) return;
+    self->facts_.deadline_killed = true;
+    self->KillNow();
+  });
+  auto frame = co_await ReadFrame();
+  deadline_.cancel();
+  if (!frame || frame->kind_case() != wire::WorkerFrame::kReady) {
+    if (frame && frame->kind_case() == wire::WorkerFrame::kFatal) {
+      facts_.fatal_message = frame->fatal().message();
+      KillNow();
+    } else if (frame) {
+      ProtocolError("expected Ready, got frame kind " + std::to_string(frame->kind_case()));
+    }
+    policy::Outcome o = co_await CollectDeath();
+    co_return Status::Error("worker " + std::to_string(id_) + " did not become ready: " +
+                            (facts_.deadline_killed ? std::string("no Ready within spawn timeout")
+                                                    : o.detail));
+  }
+  ready_ = frame->ready();
+  if (!config_.seccomp_bpf.empty() && !ready_.seccomp_loaded()) {
+    KillNow();
+    co_await CollectDeath();
+    co_return Status::Error("worker " + std::to_string(id_) + " did not load its seccomp filter");
+  }
+  if (config_.seccomp_listener) {
+    auto listener = SeccompListener::TakeFrom(child_.pidfd(), ready_.seccomp_listener_fd());
+    if (!listener.ok()) {
+      KillNow();
+      co_await CollectDeath();
+      co_return listener.status().With("worker " + std::to_string(id_));
+    }
+    listener_.assign(listener->Release().release());
+    asio::co_spawn(io_, WatchListener(shared_from_this()), asio::detached);
+  }
+  state_ = State::kIdle;
+  co_return Status::Ok();
+}
+
+awaitable<void> WorkerProcess::WatchListener(std::shared_ptr<WorkerProcess> self) {
+  error_code ec;
+  co_await self->listener_.async_wait(asio::posix::stream_descriptor::wait_read,
+                                      asio::redirect_error(use_awaitable, ec));
+  if (ec || self->state_ == State::kDead) co_return;
+  self->PollListenerOnce();
+}
+
+void WorkerProcess::PollListenerOnce() {
+  if (!listener_.is_open() || !facts_.violation_syscall.empty()) return;
+  pollfd p{listener_.native_handle(), POLLIN, 0};
+  if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) return;
+  // The kernel, not the worker, tells us which syscall was attempted.
+  auto name = SeccompListener::ReceiveViolation(listener_.native_handle());
+  if (!name.ok()) return;  // POLLHUP after the worker died: nothing pending
+  facts_.violation_syscall = *name;
+  Log(LogLevel::kWarn, "policy_violation",
+      {{"worker", id_}, {"pid", static_cast<long>(child_.pid())}, {"syscall", *name}});
+  KillNow();
+}
+
+awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink sink) {
+  RunReport report;
+  state_ = State::kBusy;
+  const std::uint64_t gen = ++generation_;
+  const std::uint64_t exec_id = request.execution_id();
+  const auto timeout = std::chrono::milliseconds(request.limits().timeout_ms());
+
+  wire::SupervisorFrame frame;
+  *frame.mutable_execute() = std::move(request);
+  write_buf_.clear();
+  if (!wire::AppendFrame(frame, kMaxSupervisorFrame, &write_buf_)) {
+    // Validation keeps code far below this; reaching it is our bug.
+    report.worker_died = false;
+    report.result.set_status(api::INTERNAL);
+    report.result.set_detail("request too large for the worker channel");
+    state_ = State::kIdle;
+    co_return report;
+  }
+
+  deadline_.expires_after(timeout + config_.hard_kill_grace);
+  deadline_.async_wait([weak = weak_from_this(), gen](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->generation_ != gen || self->state_ != State::kBusy) return;
+    // The interpreter's own timeout should have fired by now; this worker is
+    // stuck where Duktape does not check (a regex, a native loop).
+    self->facts_.deadline_killed = true;
+    self->KillNow();
+  });
+
+  error_code ec;
+  co_await asio::async_write(to_worker_, asio::buffer(write_buf_),
+                             asio::redirect_error(use_awaitable, ec));
+  while (!ec) {
+    auto reply = co_await ReadFrame();
+    if (!reply) break;
+    switch (reply->kind_case()) {
+      case wire::WorkerFrame::kConsole:
+        for (const api::ConsoleLine& line : reply->console().lines()) sink(line);
+        continue;
+      case wire::WorkerFrame::kResult:
+        if (reply->result().execution_id() != exec_id) {
+          ProtocolError("result for execution " + std::to_string(reply->result().execution_id()) +
+                        " while running " + std::to_string(exec_id));
+          break;
+        }
+        deadline_.cancel();
+        ++executions_;
+        cpu_used_us_ += reply->result().cpu_time_us();
+        report.result = std::move(*reply->mutable_result());
+        state_ = State::kIdle;
+        co_return report;
+      case wire::WorkerFrame::kFatal:
+        facts_.fatal_message = reply->fatal().message();
+        KillNow();
+        break;
+      default:
+        ProtocolError("unexpected frame kind " + std::to_string(reply->kind_case()) +
+                      " during an execution");
+        break;
+    }
+    break;
+  }
+  deadline_.cancel();
+  report.worker_died = true;
+  report.death = co_await CollectDeath();
+  co_return report;
+}
+
+awaitable<std::optional<wire::WorkerFrame>> WorkerProcess::ReadFrame() {
+  for (;;) {
+    wire::WorkerFrame frame;
+    switch (decoder_.PopMessage(&frame)) {
+      case wire::FrameDecoder::Parsed::kFrame:
+        if (frame.kind_case() == wire::WorkerFrame::KIND_NOT_SET) {
+          ProtocolError("empty frame");
+          co_return std::nullopt;
+        }
+        co_return frame;
+      case wire::FrameDecoder::Parsed::kOversized:
+        ProtocolError("oversized frame: declared " + std::to_string(decoder_.last_declared_length()) +
+                      " bytes, cap " + std::to_string(decoder_.max_payload()));
+        co_return std::nullopt;
+      case wire::FrameDecoder::Parsed::kUnparseable:
+        ProtocolError("unparseable frame");
+        co_return std::nullopt;
+      case wire::FrameDecoder::Parsed::kNeedMore:
+        break;
+    }
+    error_code ec;
+    const std::size_t n = co_await from_worker_.async_read_some(
+        asio::buffer(read_buf_), asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      // EOF: the worker is gone (or we killed it). A half-written frame from
+      // a worker that died by itself is a protocol error worth reporting.
+      if (decoder_.HasPartialFrame() && !facts_.deadline_killed && !facts_.cancelled &&
+          facts_.violation_syscall.empty() && !facts_.framing_killed) {
+        facts_.framing_killed = true;
+        facts_.framing_detail = "truncated frame at end of stream";
+      }
+      co_return std::nullopt;
+    }
+    decoder_.Append(std::string_view(read_buf_.data(), n));
+  }
+}
+
+void WorkerProcess::ProtocolError(std::string detail) {
+  if (facts_.framing_killed) return;
+  facts_.framing_killed = true;
+  facts_.framing_detail = std::move(detail);
+  Log(LogLevel::kWarn, "worker_protocol_error",
+      {{"worker", id_}, {"pid", static_cast<long>(child_.pid())}, {"detail", facts_.framing_detail}});
+  KillNow();
+}
+
+void WorkerProcess::KillNow() {
+  if (child_ && !child_.reaped()) (void)child_.Signal(SIGKILL);
+}
+
+void WorkerProcess::Cancel() {
+  if (state_ != State::kBusy) return;
+  facts_.cancelled = true;
+  KillNow();
+}
+
+awaitable<void> WorkerProcess::WaitExit() {
+  if (!child_ || child_.reaped()) co_return;
+  error_code ec;
+  co_await exit_watch_.async_wait(asio::posix::stream_descriptor::wait_read,
+                                  asio::redirect_error(use_awaitable, ec));
+  // The pidfd is readable once the child has exited, so this does not block.
+  (void)child_.Reap();
+}
+
+awaitable<policy::Outcome> WorkerProcess::CollectDeath() {
+  // A violation pending in the listener outranks everything: look once more
+  // before the worker is gone for good.
+  PollListenerOnce();
+  KillNow();
+  co_await WaitExit();
+  state_ = State::kDead;
+  if (child_.exit_info()) {
+    facts_.exited = child_.exit_info()->exited;
+    facts_.exit_code = child_.exit_info()->code;
+    facts_.signal = child_.exit_info()->signal;
+  }
+  if (cgroup_) {
+    auto oom = cgroup_->OomKilled();
+    facts_.oom_killed = oom.ok() && *oom;
+  }
+  policy::Outcome outcome = policy::ClassifyWorkerDeath(facts_);
+  Log(LogLevel::kInfo, "worker_died",
+      {{"worker", id_},
+       {"pid", static_cast<long>(child_.pid())},
+       {"status", policy::StatusName(outcome.status)},
+       {"detail", outcome.detail}});
+  co_return outcome;
+}
+
+awaitable<void> WorkerProcess::Retire() {
+  state_ = State::kDead;
+  KillNow();
+  co_await WaitExit();
+  error_code ignored;
+  listener_.close(ignored);
+  to_worker_.close(ignored);
+  from_worker_.close(ignored);
+  exit_watch_.close(ignored);
+  deadline_.cancel();
+  cgroup_.reset();
+}
+
+}  // namespace stockade::supervisor

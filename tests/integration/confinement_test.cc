@@ -1,0 +1,155 @@
+// Confinement, checked against real workers. The hostile test worker (built
+// from tests/testcases, never shipped) attempts one forbidden thing per run;
+// each attempt must end the worker with the right typed outcome, and the
+// pool must carry on. Confinement is also read from the outside via /proc.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "policy/limits.h"
+#include "test_support.h"
+
+namespace stockade::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Hostile : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    sup_ = StartSupervisor(TestPolicy(2), HostileWorkerBinary()).release();
+  }
+  static void TearDownTestSuite() {
+    delete sup_;
+    sup_ = nullptr;
+  }
+  static supervisor::Supervisor* sup_;
+};
+supervisor::Supervisor* Hostile::sup_ = nullptr;
+
+struct Attempt {
+  const char* action;
+  const char* syscall;  // as the kernel (and the report) names it
+};
+
+class ForbiddenSyscall : public Hostile, public ::testing::WithParamInterface<Attempt> {};
+
+TEST_P(ForbiddenSyscall, KillsTheWorkerAndNamesTheSyscall) {
+  const Attempt& a = GetParam();
+  api::ExecutionResult r = sup_->Run(Code(std::string("hostile.syscall('") + a.action + "')", 3000));
+  EXPECT_EQ(r.status(), api::POLICY_VIOLATION) << a.action << ": " << r.detail() << " value=" << r.value_json();
+  if (sup_->confinement().seccomp_mode() == "user-notify") {
+    EXPECT_EQ(r.violation_syscall(), a.syscall);
+  }
+  EXPECT_FALSE(r.session_usable());
+  EXPECT_EQ(sup_->Run(Code("1+1")).value_json(), "2");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ForbiddenSyscall,
+    ::testing::Values(Attempt{"open", "open"}, Attempt{"openat", "openat"},
+                      Attempt{"socket", "socket"}, Attempt{"connect", "connect"},
+                      Attempt{"execve", "execve"}, Attempt{"fork", "fork"},
+                      Attempt{"clone", "clone"}, Attempt{"clone3", "clone3"},
+                      Attempt{"ptrace", "ptrace"}, Attempt{"mprotect_exec", "mprotect"},
+                      Attempt{"mmap_exec", "mmap"}, Attempt{"io_uring_setup", "io_uring_setup"},
+                      Attempt{"ioctl", "ioctl"}, Attempt{"kill", "kill"},
+                      Attempt{"getpid", "getpid"}),
+    [](const auto& info) { return std::string(info.param.action); });
+
+class GarbageFrame : public Hostile, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(GarbageFrame, KillsAndReplacesTheWorker) {
+  api::ExecutionResult r = sup_->Run(Code(std::string("hostile.garbage('") + GetParam() + "'); 1", 3000));
+  EXPECT_EQ(r.status(), api::WORKER_CRASHED) << r.detail();
+  EXPECT_NE(r.detail().find("frame"), std::string::npos) << r.detail();
+  EXPECT_EQ(sup_->Run(Code("'still serving'")).value_json(), "\"still serving\"");
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, GarbageFrame,
+                         ::testing::Values("oversized", "unparseable", "truncated", "empty"));
+
+TEST_F(Hostile, ASegfaultIsReportedWithItsSignal) {
+  api::ExecutionResult r = sup_->Run(Code("hostile.crash()", 3000));
+  EXPECT_EQ(r.status(), api::WORKER_CRASHED);
+  EXPECT_EQ(r.signal(), SIGSEGV);
+}
+
+TEST_F(Hostile, CodeThatNeverYieldsIsHardKilledAsTimeout) {
+  const auto t0 = std::chrono::steady_clock::now();
+  api::ExecutionResult r = sup_->Run(Code("hostile.spin()", 200));
+  EXPECT_EQ(r.status(), api::TIMEOUT) << r.detail();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+// From the outside: what an idle worker looks like to the kernel.
+class Outside : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sup_ = StartSupervisor(TestPolicy(1));
+    ASSERT_TRUE(sup_);
+    ASSERT_TRUE(sup_->WaitUntilIdle(5s));
+    pid_ = sup_->Stats().workers.at(0).pid;
+    ASSERT_GT(pid_, 0);
+  }
+  std::unique_ptr<supervisor::Supervisor> sup_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(Outside, RlimitsAreInForce) {
+  const std::string limits = Slurp("/proc/" + std::to_string(pid_) + "/limits");
+  const policy::WorkerRlimits want = policy::WorkerRlimitsFor(sup_->policy());
+  auto row = [&](const std::string& name) {
+    const auto at = limits.find(name);
+    EXPECT_NE(at, std::string::npos) << name;
+    return limits.substr(at, limits.find('\n', at) - at);
+  };
+  EXPECT_NE(row("Max address space").find(std::to_string(want.address_space_bytes)), std::string::npos);
+  EXPECT_NE(row("Max cpu time").find(std::to_string(want.cpu_seconds)), std::string::npos);
+  EXPECT_NE(row("Max file size").find(std::to_string(want.file_size_bytes)), std::string::npos);
+  EXPECT_NE(row("Max open files").find(std::to_string(want.open_files)), std::string::npos);
+  EXPECT_NE(row("Max core file size").find(" 0 "), std::string::npos) << row("Max core file size");
+  EXPECT_NE(row("Max processes").find(" 0 "), std::string::npos) << row("Max processes");
+}
+
+TEST_F(Outside, OnlyItsPipesAnEmptyEnvironmentAndAFilter) {
+  std::set<std::string> fds;
+  const std::string dir = "/proc/" + std::to_string(pid_) + "/fd";
+  DIR* d = opendir(dir.c_str());
+  ASSERT_NE(d, nullptr);
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') fds.insert(e->d_name);
+  }
+  closedir(d);
+  std::set<std::string> want = {"0", "1"};
+  if (sup_->confinement().seccomp_mode() == "user-notify") want.insert("2");  // the listener
+  EXPECT_EQ(fds, want);
+  EXPECT_TRUE(Slurp("/proc/" + std::to_string(pid_) + "/environ").empty());
+  const std::string status = Slurp("/proc/" + std::to_string(pid_) + "/status");
+  EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos);
+  EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos);
+}
+
+TEST_F(Outside, CgroupMembershipWhenTheHostHasCgroups) {
+  if (sup_->confinement().cgroup() == "none") {
+    GTEST_SKIP() << "no cgroups on this host: " << sup_->confinement().cgroup_detail();
+  }
+  const std::string cg = Slurp("/proc/" + std::to_string(pid_) + "/cgroup");
+  EXPECT_NE(cg.find("stockade-"), std::string::npos) << cg;
+}
+
+}  // namespace
+}  // namespace stockade::testing

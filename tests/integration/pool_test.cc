@@ -1,0 +1,145 @@
+// The pool with real workers: warm-up, recycling, crashes, queueing,
+// cancellation and concurrency.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "test_support.h"
+
+namespace stockade::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using supervisor::WorkerProcess;
+
+pid_t BusyWorkerPid(supervisor::Supervisor& sup) {
+  for (int i = 0; i < 2000; ++i) {
+    for (const auto& w : sup.Stats().workers) {
+      if (w.state == WorkerProcess::State::kBusy) return w.pid;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  return -1;
+}
+
+TEST(Pool, WarmsUpToItsSize) {
+  auto sup = StartSupervisor(TestPolicy(4));
+  ASSERT_TRUE(sup);
+  ASSERT_TRUE(sup->WaitUntilIdle(5s));
+  supervisor::PoolStats s = sup->Stats();
+  EXPECT_EQ(s.idle, 4u);
+  EXPECT_EQ(s.spawned, 4u);
+  EXPECT_EQ(s.workers.size(), 4u);
+  EXPECT_GT(s.last_spawn_us, 0u);
+}
+
+TEST(Pool, RecyclesAfterMaxExecutionsAndStaysFull) {
+  policy::Policy p = TestPolicy(1);
+  p.mutable_recycle()->set_max_executions(3);
+  auto sup = StartSupervisor(p);
+  ASSERT_TRUE(sup);
+  std::set<std::uint64_t> workers;
+  for (int i = 0; i < 9; ++i) {
+    api::ExecutionResult r = sup->Run(Code("1"));
+    ASSERT_EQ(r.status(), api::OK) << r.detail();
+    workers.insert(r.worker_id());
+  }
+  EXPECT_EQ(workers.size(), 3u);
+  ASSERT_TRUE(sup->WaitUntilIdle(5s));
+  EXPECT_GE(sup->Stats().recycles["max_executions"], 3u);
+}
+
+TEST(Pool, WorkerKilledMidRunIsReportedAndReplaced) {
+  auto sup = StartSupervisor(TestPolicy(1));
+  ASSERT_TRUE(sup);
+  auto fut = std::async(std::launch::async, [&] { return sup->Run(Code("while (true) {}", 20000)); });
+  const pid_t pid = BusyWorkerPid(*sup);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  api::ExecutionResult r = fut.get();
+  EXPECT_EQ(r.status(), api::WORKER_CRASHED) << r.detail();
+  EXPECT_EQ(r.signal(), SIGKILL);
+  EXPECT_FALSE(r.session_usable());
+  api::ExecutionResult after = sup->Run(Code("'recovered'"));
+  EXPECT_EQ(after.status(), api::OK);
+  EXPECT_NE(after.worker_id(), r.worker_id());
+  EXPECT_EQ(sup->Stats().recycles["died"], 1u);
+}
+
+TEST(Pool, FullQueueIsRejectedWithARetryHint) {
+  policy::Policy p = TestPolicy(1);
+  p.mutable_pool()->set_queue_capacity(2);
+  auto sup = StartSupervisor(p);
+  ASSERT_TRUE(sup);
+  ASSERT_TRUE(sup->WaitUntilIdle(5s));
+  std::vector<std::future<api::ExecutionResult>> running;
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto promise = std::make_shared<std::promise<api::ExecutionResult>>();
+    running.push_back(promise->get_future());
+    ids.push_back(sup->Submit(Code("while (true) {}", 3000), {},
+                              [promise](api::ExecutionResult r) { promise->set_value(std::move(r)); }));
+  }
+  std::this_thread::sleep_for(100ms);
+  api::ExecutionResult rejected = sup->Run(Code("1"));
+  EXPECT_EQ(rejected.status(), api::QUEUE_FULL);
+  EXPECT_GT(rejected.retry_after_ms(), 0u);
+  for (std::uint64_t id : ids) EXPECT_TRUE(sup->Cancel(id));
+  int cancelled = 0;
+  for (auto& f : running) cancelled += f.get().status() == api::CANCELLED;
+  EXPECT_EQ(cancelled, 3);
+  EXPECT_EQ(sup->Run(Code("2")).value_json(), "2");
+}
+
+TEST(Pool, QueueDeadlineAnswersInsteadOfWaitingForever) {
+  policy::Policy p = TestPolicy(1);
+  p.mutable_pool()->set_queue_deadline_ms(100);
+  auto sup = StartSupervisor(p);
+  ASSERT_TRUE(sup);
+  ASSERT_TRUE(sup->WaitUntilIdle(5s));
+  auto busy = std::async(std::launch::async, [&] { return sup->Run(Code("while (true) {}", 1000)); });
+  std::this_thread::sleep_for(50ms);
+  api::ExecutionResult r = sup->Run(Code("1"));
+  EXPECT_EQ(r.status(), api::QUEUE_FULL);
+  EXPECT_NE(r.detail().find("deadline"), std::string::npos);
+  EXPECT_EQ(busy.get().status(), api::TIMEOUT);
+}
+
+TEST(Pool, ConcurrentCallersAllGetTheirOwnAnswers) {
+  auto sup = StartSupervisor(TestPolicy(3));
+  ASSERT_TRUE(sup);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const int v = t * 1000 + i;
+        api::ExecutionResult r = sup->Run(Code("console.log('x'); " + std::to_string(v) + " * 2"));
+        if (r.status() == api::OK && r.value_json() == std::to_string(v * 2) && r.console_size() == 1) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 200);
+}
+
+TEST(Pool, ShutdownWithWorkRunningAnswersEveryone) {
+  auto sup = StartSupervisor(TestPolicy(1));
+  ASSERT_TRUE(sup);
+  auto promise = std::make_shared<std::promise<api::ExecutionResult>>();
+  auto fut = promise->get_future();
+  sup->Submit(Code("while (true) {}", 20000), {},
+              [promise](api::ExecutionResult r) { promise->set_value(std::move(r)); });
+  ASSERT_GT(BusyWorkerPid(*sup), 0);
+  sup.reset();
+  ASSERT_EQ(fut.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(fut.get().status(), api::CANCELLED);
+}
+
+}  // namespace
+}  // namespace stockade::testing

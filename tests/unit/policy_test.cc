@@ -1,0 +1,240 @@
+// Policy: parsing, defaults, presets, validation, clamping, recycling and
+// outcome mapping. All pure decisions, tested without processes.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+
+#include "policy/limits.h"
+#include "policy/outcome.h"
+#include "policy/policy_loader.h"
+#include "policy/recycle.h"
+#include "policy/syscall_policy.h"
+
+namespace stockade::policy {
+namespace {
+
+Policy Default() {
+  auto p = LoadPolicy("");
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  return *p;
+}
+
+TEST(PolicyLoader, DefaultHoldsTheSeedDefaults) {
+  Policy p = Default();
+  EXPECT_EQ(p.name(), "default");
+  EXPECT_EQ(p.limits().timeout_ms(), 5000u);
+  EXPECT_EQ(p.limits().memory_bytes(), 100u * 1024 * 1024);
+  EXPECT_EQ(p.limits().result_bytes(), 10u * 1024 * 1024);
+  EXPECT_EQ(p.limits().code_bytes(), 100u * 1024);
+  EXPECT_EQ(p.pool().size(), 10u);
+  EXPECT_EQ(p.pool().queue_capacity(), 50u);
+  EXPECT_EQ(p.recycle().max_executions(), 1000u);
+  EXPECT_EQ(p.recycle().max_idle_ms(), 300000u);
+  EXPECT_GT(p.seccomp().allow_size(), 5);
+}
+
+TEST(PolicyLoader, PresetsLoadAndOverrideOnlyWhatTheySay) {
+  auto strict = LoadPolicy("strict");
+  ASSERT_TRUE(strict.ok()) << strict.status().message();
+  EXPECT_EQ(strict->recycle().max_executions(), 1u);
+  EXPECT_TRUE(strict->recycle().after_error());
+  EXPECT_EQ(strict->limits().timeout_ms(), 1000u);
+  // Not mentioned in strict: inherited from default.
+  EXPECT_EQ(strict->limits().disk_bytes(), Default().limits().disk_bytes());
+  EXPECT_EQ(strict->seccomp().allow_size(), Default().seccomp().allow_size());
+  auto permissive = LoadPolicy("permissive");
+  ASSERT_TRUE(permissive.ok()) << permissive.status().message();
+  EXPECT_GT(permissive->limits().max_memory_bytes(), Default().limits().max_memory_bytes());
+}
+
+std::string WriteTemp(const std::string& text) {
+  char path[] = "/tmp/stockade-policy-XXXXXX";
+  int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(PolicyLoader, ZeroAndFalseInAFileOverrideTheDefault) {
+  std::string path = WriteTemp("recycle { after_limit_trip: false max_idle_ms: 0 }\n");
+  auto p = LoadPolicy(path);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_FALSE(p->recycle().after_limit_trip());
+  EXPECT_EQ(p->recycle().max_idle_ms(), 0u);
+  EXPECT_EQ(p->recycle().max_executions(), 1000u);
+  unlink(path.c_str());
+}
+
+TEST(PolicyLoader, ParseErrorsNameFileLineAndColumn) {
+  std::string path = WriteTemp("limits {\n  timeout_ms: 10\n  no_such_field: 3\n}\n");
+  auto p = LoadPolicy(path);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find(path + ":3:"), std::string::npos) << p.status().message();
+  EXPECT_NE(p.status().message().find("no_such_field"), std::string::npos) << p.status().message();
+  unlink(path.c_str());
+}
+
+TEST(PolicyLoader, MissingFileIsAClearError) {
+  auto p = LoadPolicy("/nonexistent/policy.textproto");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("no such file"), std::string::npos);
+}
+
+TEST(PolicyLoader, ValidationRejectsInconsistentCeilings) {
+  Policy p = Default();
+  p.mutable_limits()->set_max_timeout_ms(10);
+  Status st = ValidatePolicy(p);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("max_timeout_ms"), std::string::npos);
+}
+
+TEST(PolicyLoader, AllowlistInAFileReplacesTheDefaultList) {
+  std::string path = WriteTemp(
+      "seccomp { allow { name: \"read\" reason: \"r\" } allow { name: \"write\" reason: \"w\" } }\n");
+  auto p = LoadPolicy(path);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->seccomp().allow_size(), 2);
+  unlink(path.c_str());
+}
+
+TEST(SyscallPolicy, NeverAllowedSyscallsAreRefusedWithTheirReason) {
+  for (const char* name : {"execve", "open", "openat", "socket", "clone", "fork", "ptrace"}) {
+    SeccompPolicy s;
+    auto* r = s.add_allow();
+    r->set_name(name);
+    r->set_reason("because");
+    Status st = ValidateAllowlist(s);
+    ASSERT_FALSE(st.ok()) << name;
+    EXPECT_NE(st.message().find("may never be allowed"), std::string::npos) << st.message();
+  }
+}
+
+TEST(SyscallPolicy, UnknownNamesMissingReasonsAndDuplicatesAreRefused) {
+  SeccompPolicy s;
+  auto* r = s.add_allow();
+  r->set_name("no_such_syscall");
+  r->set_reason("x");
+  EXPECT_NE(ValidateAllowlist(s).message().find("unknown syscall"), std::string::npos);
+  r->set_name("read");
+  r->clear_reason();
+  EXPECT_NE(ValidateAllowlist(s).message().find("needs a reason"), std::string::npos);
+  r->set_reason("x");
+  *s.add_allow() = *r;
+  EXPECT_NE(ValidateAllowlist(s).message().find("twice"), std::string::npos);
+}
+
+TEST(SyscallPolicy, EveryDefaultEntryHasAReason) {
+  const Policy p = Default();
+  for (const auto& rule : p.seccomp().allow()) EXPECT_FALSE(rule.reason().empty()) << rule.name();
+  EXPECT_TRUE(RequiresNoExecArgument("mmap"));
+  EXPECT_TRUE(RequiresNoExecArgument("mprotect"));
+  EXPECT_FALSE(RequiresNoExecArgument("read"));
+}
+
+TEST(Limits, RequestsAreClampedToCeilingsAndZeroMeansDefault) {
+  Policy p = Default();
+  api::Limits req;
+  wire::RunLimits run = EffectiveRunLimits(p, req);
+  EXPECT_EQ(run.timeout_ms(), 5000u);
+  EXPECT_EQ(run.memory_bytes(), p.limits().memory_bytes());
+  req.set_timeout_ms(100);
+  EXPECT_EQ(EffectiveRunLimits(p, req).timeout_ms(), 100u);
+  req.set_timeout_ms(10'000'000);
+  EXPECT_EQ(EffectiveRunLimits(p, req).timeout_ms(), p.limits().max_timeout_ms());
+  req.set_memory_bytes(1ull << 40);
+  EXPECT_EQ(EffectiveRunLimits(p, req).memory_bytes(), p.limits().max_memory_bytes());
+  EXPECT_EQ(ToApiLimits(EffectiveRunLimits(p, req)).timeout_ms(), p.limits().max_timeout_ms());
+}
+
+TEST(Limits, KernelBackstopsAreAboveTheInterpreterLimits) {
+  Policy p = Default();
+  WorkerRlimits rl = WorkerRlimitsFor(p);
+  EXPECT_GT(rl.address_space_bytes, p.limits().max_memory_bytes());
+  EXPECT_GT(rl.cpu_seconds * 1000, p.limits().max_timeout_ms());
+  EXPECT_EQ(rl.open_files, 10u);
+  EXPECT_GT(WorkerCgroupLimitsFor(p).memory_max_bytes, p.limits().max_memory_bytes());
+}
+
+TEST(Recycle, Decisions) {
+  Policy p = Default();
+  WorkerStats s;
+  s.executions = 1;
+  s.last_status = api::OK;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kNone);
+  s.executions = 1000;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kMaxExecutions);
+  s.executions = 5;
+  s.last_status = api::TIMEOUT;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kLimitTrip);
+  s.last_status = api::RUNTIME_ERROR;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kNone);
+  p.mutable_recycle()->set_after_error(true);
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kScriptError);
+  s.last_status = api::OK;
+  s.heap_bytes_after = p.recycle().max_heap_bytes() + 1;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kHeapGrowth);
+  s.heap_bytes_after = 0;
+  s.cpu_used_us = WorkerRlimitsFor(p).cpu_seconds * 1000000;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kCpuBudget);
+  EXPECT_TRUE(ShouldRecycleIdle(300000, p));
+  EXPECT_FALSE(ShouldRecycleIdle(1000, p));
+  p.mutable_recycle()->set_max_idle_ms(0);
+  EXPECT_FALSE(ShouldRecycleIdle(1u << 30, p));
+  EXPECT_EQ(RecycleReasonName(RecycleReason::kHeapGrowth), "heap_growth");
+}
+
+TEST(Outcome, SupervisorObservationsOutrankHowTheProcessEnded) {
+  DeathFacts f;
+  f.signal = SIGKILL;
+  f.violation_syscall = "openat";
+  f.deadline_killed = true;
+  Outcome o = ClassifyWorkerDeath(f);
+  EXPECT_EQ(o.status, api::POLICY_VIOLATION);
+  EXPECT_EQ(o.violation_syscall, "openat");
+  f.violation_syscall.clear();
+  EXPECT_EQ(ClassifyWorkerDeath(f).status, api::TIMEOUT);
+  f.deadline_killed = false;
+  f.cancelled = true;
+  EXPECT_EQ(ClassifyWorkerDeath(f).status, api::CANCELLED);
+  f.cancelled = false;
+  f.oom_killed = true;
+  EXPECT_EQ(ClassifyWorkerDeath(f).status, api::MEMORY_LIMIT);
+  f.oom_killed = false;
+  f.framing_killed = true;
+  f.framing_detail = "oversized";
+  o = ClassifyWorkerDeath(f);
+  EXPECT_EQ(o.status, api::WORKER_CRASHED);
+  EXPECT_NE(o.detail.find("oversized"), std::string::npos);
+}
+
+TEST(Outcome, PlainDeaths) {
+  DeathFacts f;
+  f.signal = SIGSEGV;
+  Outcome o = ClassifyWorkerDeath(f);
+  EXPECT_EQ(o.status, api::WORKER_CRASHED);
+  EXPECT_EQ(o.signal, SIGSEGV);
+  EXPECT_NE(o.detail.find("SIGSEGV"), std::string::npos) << o.detail;
+  f.signal = SIGXCPU;
+  EXPECT_EQ(ClassifyWorkerDeath(f).status, api::TIMEOUT);
+  f.signal = SIGSYS;
+  EXPECT_EQ(ClassifyWorkerDeath(f).status, api::POLICY_VIOLATION);
+  f = DeathFacts{};
+  f.exited = true;
+  f.exit_code = 3;
+  EXPECT_NE(ClassifyWorkerDeath(f).detail.find("code 3"), std::string::npos);
+}
+
+TEST(Outcome, ExitCodesAreDistinctPerStatus) {
+  std::set<int> codes;
+  for (int s = api::OK; s <= api::INTERNAL; ++s) {
+    codes.insert(ExitCodeFor(static_cast<api::Status>(s)));
+  }
+  EXPECT_EQ(codes.size(), static_cast<size_t>(api::INTERNAL - api::OK + 1));
+  EXPECT_EQ(ExitCodeFor(api::OK), 0);
+  EXPECT_EQ(StatusName(api::TIMEOUT), "TIMEOUT");
+}
+
+}  // namespace
+}  // namespace stockade::policy

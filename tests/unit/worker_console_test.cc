@@ -1,0 +1,220 @@
+// In-process tests of the console binding: formatting, streams, streaming
+// while the run goes on, the head/tail output cap and UTF-8 safety.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "worker/deadline.h"
+#include "worker/interpreter.h"
+#include "worker/utf8.h"
+
+namespace stockade::worker {
+namespace {
+
+struct SentLine {
+  api::Stream stream;
+  std::string text;
+  bool after_truncation;
+  std::int64_t sent_ns;
+};
+
+class CollectSink final : public FrameSink {
+ public:
+  bool Send(const wire::WorkerFrame& frame) override {
+    ++frames;
+    EXPECT_TRUE(frame.has_console());
+    std::string bytes;
+    EXPECT_TRUE(frame.SerializeToString(&bytes));
+    bytes_ += bytes.size();
+    const std::int64_t now = MonotonicNowNs();
+    for (const api::ConsoleLine& l : frame.console().lines()) {
+      lines.push_back({l.stream(), l.text(), l.after_truncation(), now});
+    }
+    return true;
+  }
+  std::vector<SentLine> lines;
+  int frames = 0;
+  std::size_t bytes_ = 0;
+};
+
+class ConsoleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto created = Interpreter::Create(256u << 20, &sink_);
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    interp_ = std::move(created).value();
+  }
+
+  wire::Result Run(const std::string& code, std::uint64_t output_bytes = 1u << 20,
+                   std::uint32_t timeout_ms = 5000) {
+    sink_.lines.clear();
+    sink_.frames = 0;
+    wire::Execute ex;
+    ex.set_code(code);
+    ex.mutable_limits()->set_timeout_ms(timeout_ms);
+    ex.mutable_limits()->set_memory_bytes(128u << 20);
+    ex.mutable_limits()->set_output_bytes(output_bytes);
+    ex.mutable_limits()->set_result_bytes(1u << 20);
+    wire::Result r;
+    run_start_ns_ = MonotonicNowNs();
+    interp_->Run(ex, &r);
+    EXPECT_TRUE(interp_->PrepareNext().ok());
+    return r;
+  }
+
+  std::vector<std::string> Texts() const {
+    std::vector<std::string> out;
+    for (const SentLine& l : sink_.lines) out.push_back(l.text);
+    return out;
+  }
+
+  CollectSink sink_;
+  std::unique_ptr<Interpreter> interp_;
+  std::int64_t run_start_ns_ = 0;
+};
+
+TEST_F(ConsoleTest, FormatsLikeNode) {
+  wire::Result r = Run(
+      "console.log('a', 1, 2.5, true, null, undefined);\n"
+      "console.log({x: [1, 'y']}, [1, 2]);\n"
+      "console.log(function namedFn() {}, function() {});\n"
+      "console.log('');\n"
+      "console.log();\n"
+      "var c = {}; c.c = c; console.log(c);\n"
+      "console.log({toJSON: function() { throw 1 }, toString: function() { return 'custom' }});\n"
+      "console.log(new Error('boom').message, -0, 1e21);\n"
+      "console.log(Symbol('s'));\n");
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(Texts(), (std::vector<std::string>{
+                         "a 1 2.5 true null undefined",
+                         "{\"x\":[1,\"y\"]} [1,2]",
+                         "[Function: namedFn] [Function (anonymous)]",
+                         "",
+                         "",
+                         "[object Object]",
+                         "custom",
+                         "boom 0 1e+21",
+                         "Symbol(s)",
+                     }));
+  EXPECT_EQ(r.output().lines(), 9u);
+  EXPECT_FALSE(r.output().truncated());
+}
+
+TEST_F(ConsoleTest, ErrorsPrintTheirStack) {
+  Run("console.log(new TypeError('bad'))");
+  ASSERT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(sink_.lines[0].text.rfind("TypeError: bad", 0), 0u) << sink_.lines[0].text;
+}
+
+TEST_F(ConsoleTest, StreamsAndOrder) {
+  wire::Result r = Run(
+      "console.log('1'); console.info('2'); console.debug('3');"
+      "console.warn('4'); console.error('5'); console.log('6'); 'done'");
+  ASSERT_EQ(r.status(), api::OK);
+  ASSERT_EQ(sink_.lines.size(), 6u);
+  const api::Stream want[] = {api::STDOUT, api::STDOUT, api::STDOUT,
+                              api::STDERR, api::STDERR, api::STDOUT};
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(sink_.lines[i].text, std::to_string(i + 1));
+    EXPECT_EQ(sink_.lines[i].stream, want[i]);
+    EXPECT_FALSE(sink_.lines[i].after_truncation);
+  }
+  EXPECT_EQ(r.output().total_bytes(), 6u);
+  EXPECT_EQ(r.output().kept_bytes(), 6u);
+}
+
+TEST_F(ConsoleTest, NoOtherHostGlobals) {
+  wire::Result r = Run(
+      "[typeof require, typeof process, typeof print, typeof alert, typeof Duktape,"
+      " typeof module, typeof exports, typeof console, typeof console.log]");
+  EXPECT_EQ(r.value_json(),
+            "[\"undefined\",\"undefined\",\"undefined\",\"undefined\",\"undefined\","
+            "\"undefined\",\"undefined\",\"object\",\"function\"]");
+}
+
+TEST_F(ConsoleTest, LineIsDeliveredWhileTheScriptSpins) {
+  wire::Result r = Run("console.log('a'); while (true) {}", 1u << 20, 300);
+  EXPECT_EQ(r.status(), api::TIMEOUT);
+  ASSERT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(sink_.lines[0].text, "a");
+  const double after_ms = (sink_.lines[0].sent_ns - run_start_ns_) / 1e6;
+  std::printf("  'a' delivered %.2f ms after the run started\n", after_ms);
+  EXPECT_LT(after_ms, 100.0);  // target: a few ms (2 ms batching + one tick)
+}
+
+TEST_F(ConsoleTest, MillionLogsAreBatched) {
+  const std::int64_t t0 = MonotonicNowNs();
+  wire::Result r = Run("for (var i = 0; i < 1000000; i++) console.log('x');", 0, 20000);
+  const double ms = (MonotonicNowNs() - t0) / 1e6;
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(r.output().lines(), 1000000u);
+  EXPECT_EQ(sink_.lines.size(), 1000000u);
+  std::printf("  1e6 console.log: %.0f ms, %d frames\n", ms, sink_.frames);
+  EXPECT_LT(sink_.frames, 2000);
+}
+
+TEST_F(ConsoleTest, FloodKeepsHeadAndTail) {
+  // 10000 lines of 10 bytes ("line-NNNNN") against a 10000-byte cap.
+  wire::Result r = Run(
+      "for (var i = 0; i < 10000; i++) console.log('line-' + ('0000' + i).slice(-5)); 'ok'",
+      10000);
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(r.value_json(), "\"ok\"");
+  EXPECT_TRUE(r.output().truncated());
+  EXPECT_EQ(r.output().total_bytes(), 100000u);
+  EXPECT_EQ(r.output().lines(), 10000u);
+  EXPECT_EQ(r.output().kept_bytes(), 10000u);
+  ASSERT_EQ(sink_.lines.size(), 1000u);
+  // Head: the first 500 lines, streamed, not marked.
+  EXPECT_EQ(sink_.lines[0].text, "line-00000");
+  EXPECT_EQ(sink_.lines[499].text, "line-00499");
+  EXPECT_FALSE(sink_.lines[499].after_truncation);
+  // Tail: the last 500 lines, marked.
+  EXPECT_EQ(sink_.lines[500].text, "line-09500");
+  EXPECT_TRUE(sink_.lines[500].after_truncation);
+  EXPECT_EQ(sink_.lines[999].text, "line-09999");
+}
+
+TEST_F(ConsoleTest, OutputJustOverHalfTheCapIsNotTruncated) {
+  wire::Result r = Run("for (var i = 0; i < 7; i++) console.log('0123456789')", 100);
+  EXPECT_EQ(r.output().total_bytes(), 70u);
+  EXPECT_EQ(r.output().kept_bytes(), 70u);
+  EXPECT_FALSE(r.output().truncated());
+  ASSERT_EQ(sink_.lines.size(), 7u);
+  for (const SentLine& l : sink_.lines) EXPECT_FALSE(l.after_truncation);
+}
+
+TEST_F(ConsoleTest, HugeLineIsCutOnACharacterBoundary) {
+  // 3-byte characters; a 100-byte tail budget is not a multiple of 3.
+  wire::Result r = Run("var s = ''; for (var i = 0; i < 1000; i++) s += '\\u4e16'; console.log(s)",
+                       200);
+  ASSERT_EQ(sink_.lines.size(), 1u);
+  const std::string& t = sink_.lines[0].text;
+  EXPECT_TRUE(IsValidUtf8(t));
+  EXPECT_EQ(t.size(), 99u);
+  EXPECT_TRUE(r.output().truncated());
+  EXPECT_EQ(r.output().total_bytes(), 3000u);
+  EXPECT_EQ(r.output().kept_bytes(), 99u);
+}
+
+TEST_F(ConsoleTest, LoneSurrogatesAndAstralCharacters) {
+  Run("console.log('\\ud83d\\ude00', 'x\\ud800y')");
+  ASSERT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(sink_.lines[0].text, "\xF0\x9F\x98\x80 x\xEF\xBF\xBDy");
+}
+
+TEST_F(ConsoleTest, ReentrantConsoleFromToJson) {
+  Run("console.log('outer', {toJSON: function() { console.log('inner'); return 1 }})");
+  EXPECT_EQ(Texts(), (std::vector<std::string>{"inner", "outer 1"}));
+}
+
+TEST_F(ConsoleTest, OutputOfOneRunNeverLeaksIntoTheNext) {
+  Run("var keep = console.log; console.log('first')");
+  wire::Result r = Run("'second'");
+  EXPECT_TRUE(sink_.lines.empty());
+  EXPECT_EQ(r.output().lines(), 0u);
+}
+
+}  // namespace
+}  // namespace stockade::worker

@@ -1,0 +1,178 @@
+#include "worker/interpreter.h"
+
+#include <time.h>
+
+#include <string>
+#include <utility>
+
+#include "api.pb.h"
+#include "worker/js_values.h"
+#include "worker/script_error.h"
+#include "worker/utf8.h"
+
+namespace stockade::worker {
+namespace {
+
+// Where a run stopped, before limit trips are taken into account.
+enum class Phase { kCompileError, kRuntimeError, kEncodeError, kValue, kUndefined };
+
+std::uint64_t ProcessCpuUs() {
+  timespec ts;
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000 +
+         static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
+}
+
+constexpr char kDefaultFilename[] = "script.js";
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Interpreter>> Interpreter::Create(std::uint64_t heap_ceiling_bytes,
+                                                           FrameSink* console_sink,
+                                                           std::vector<BindingInstaller> extra) {
+  std::unique_ptr<Heap> heap = Heap::Create(heap_ceiling_bytes);
+  if (heap == nullptr) {
+    return Status::Error("duktape: cannot create a heap within " +
+                         std::to_string(heap_ceiling_bytes) + " bytes");
+  }
+  std::unique_ptr<Interpreter> interp(
+      new Interpreter(std::move(heap), console_sink, std::move(extra)));
+  STOCKADE_RETURN_IF_ERROR(interp->PrepareNext());
+  return interp;
+}
+
+Interpreter::Interpreter(std::unique_ptr<Heap> heap, FrameSink* sink,
+                         std::vector<BindingInstaller> extra)
+    : heap_(std::move(heap)), console_(sink), envs_(heap_->ctx(), std::move(extra)) {
+  heap_->set_host(&console_);
+  heap_->SetTick(&Console::Tick, &console_);
+  heap_->deadline().Expire();
+}
+
+Interpreter::~Interpreter() {
+  envs_.Drop();
+  heap_->set_host(nullptr);
+  heap_->SetTick(nullptr, nullptr);
+}
+
+Status Interpreter::PrepareNext() {
+  // No script code may run while the old environment is collected or the
+  // new one built: an expired deadline kills anything that tries.
+  heap_->deadline().Expire();
+  heap_->allocator().EndRun();
+  if (!envs_.PrepareFresh()) {
+    return Status::Error("duktape: cannot build a fresh global environment within the heap limit of " +
+                         std::to_string(heap_->allocator().ceiling()) + " bytes (live " +
+                         std::to_string(heap_->allocator().live_bytes()) + ")");
+  }
+  return Status::Ok();
+}
+
+void Interpreter::Run(const wire::Execute& execute, wire::Result* result) {
+  result->Clear();
+  result->set_execution_id(execute.execution_id());
+  if (!envs_.ready()) {
+    const Status st = PrepareNext();
+    if (!st.ok()) {
+      result->set_status(api::MEMORY_LIMIT);
+      result->set_detail(st.message());
+      result->set_heap_bytes_after(heap_bytes());
+      return;
+    }
+  }
+  duk_context* env = envs_.current();
+  envs_.MarkUsed();
+
+  const wire::RunLimits& limits = execute.limits();
+  const std::uint64_t cpu_start = ProcessCpuUs();
+  heap_->allocator().BeginRun(limits.memory_bytes());
+  console_.BeginRun(limits.output_bytes());
+  heap_->deadline().Arm(limits.timeout_ms());
+
+  Execute(env, execute, result);
+  Classify(execute, result);
+
+  // Everything the script produced is on the wire before the Result.
+  console_.output().Finish(result->mutable_output());
+  heap_->deadline().Expire();
+  heap_->allocator().EndRun();
+  result->set_cpu_time_us(ProcessCpuUs() - cpu_start);
+  result->set_heap_peak_bytes(heap_->allocator().peak_bytes());
+  result->set_heap_bytes_after(heap_->allocator().live_bytes());
+}
+
+void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::Result* result) {
+  duk_set_top(env, 0);
+  const std::string& filename = execute.filename();
+  if (filename.empty()) {
+    duk_push_string(env, kDefaultFilename);
+  } else {
+    duk_push_lstring(env, filename.data(), filename.size());
+  }
+  const std::string& code = execute.code();
+  Phase phase = Phase::kUndefined;
+  if (duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) != 0) {
+    phase = Phase::kCompileError;
+  } else if (duk_pcall(env, 0) != DUK_EXEC_SUCCESS) {
+    phase = Phase::kRuntimeError;
+  } else {
+    // The deadline stays armed: a toJSON that loops still ends in TIMEOUT.
+    switch (SafeJsonEncode(env, -1, result->mutable_value_json())) {
+      case JsonOutcome::kOk: phase = Phase::kValue; break;
+      case JsonOutcome::kUndefined: phase = Phase::kUndefined; break;
+      case JsonOutcome::kError: phase = Phase::kEncodeError; break;
+    }
+  }
+
+  const bool limit_tripped = heap_->deadline().tripped() || heap_->allocator().tripped();
+  if (!limit_tripped && (phase == Phase::kCompileError || phase == Phase::kRuntimeError)) {
+    result->set_detail(ExtractScriptError(env, -1, result->mutable_error()));
+    result->set_status(phase == Phase::kCompileError ? api::SYNTAX_ERROR : api::RUNTIME_ERROR);
+  } else if (phase == Phase::kEncodeError) {
+    std::string why;
+    AppendValidUtf8(result->value_json(), Utf8Mode::kReplace, &why);
+    result->clear_value_json();
+    result->set_detail("the completion value cannot be encoded as JSON: " + why);
+    result->mutable_error()->set_name("TypeError");
+    result->mutable_error()->set_message(result->detail());
+    result->set_status(api::RUNTIME_ERROR);
+  } else {
+    result->set_status(api::OK);
+  }
+  duk_set_top(env, 0);
+}
+
+void Interpreter::Classify(const wire::Execute& execute, wire::Result* result) {
+  const Deadline& deadline = heap_->deadline();
+  const CappedAllocator& alloc = heap_->allocator();
+  if (deadline.tripped()) {
+    result->Clear();
+    result->set_execution_id(execute.execution_id());
+    result->set_status(api::TIMEOUT);
+    result->set_detail("script exceeded its timeout of " + std::to_string(deadline.timeout_ms()) +
+                       " ms (stopped " + std::to_string(deadline.overshoot_ns() / 1000) +
+                       " us after the deadline)");
+    return;
+  }
+  if (alloc.tripped()) {
+    result->Clear();
+    result->set_execution_id(execute.execution_id());
+    result->set_status(api::MEMORY_LIMIT);
+    result->set_detail("script exceeded its memory limit of " + std::to_string(alloc.cap()) +
+                       " bytes (an allocation of " + std::to_string(alloc.refused_request()) +
+                       " bytes was refused)");
+    return;
+  }
+  if (result->status() != api::OK) return;
+  MakeValidUtf8(result->mutable_value_json(), Utf8Mode::kJsonEscape);
+  const std::uint64_t cap = execute.limits().result_bytes();
+  if (cap != 0 && result->value_json().size() > cap) {
+    const std::size_t size = result->value_json().size();
+    result->clear_value_json();
+    result->set_status(api::OUTPUT_LIMIT);
+    result->set_detail("the JSON result is " + std::to_string(size) +
+                       " bytes, over the result limit of " + std::to_string(cap) + " bytes");
+  }
+}
+
+}  // namespace stockade::worker

@@ -1,0 +1,97 @@
+#include "worker/output_buffer.h"
+
+#include <limits>
+
+#include "worker/utf8.h"
+
+namespace stockade::worker {
+
+void OutputBuffer::Begin(std::uint64_t cap_bytes) {
+  active_ = true;
+  if (cap_bytes == 0) {
+    head_budget_ = std::numeric_limits<std::uint64_t>::max();
+    tail_budget_ = 0;
+  } else {
+    head_budget_ = cap_bytes / 2;
+    tail_budget_ = cap_bytes - head_budget_;
+  }
+  head_bytes_ = 0;
+  in_tail_ = false;
+  dropped_ = false;
+  tail_.clear();
+  tail_bytes_ = 0;
+  total_bytes_ = 0;
+  lines_ = 0;
+  batch().clear_lines();
+  pending_bytes_ = 0;
+}
+
+void OutputBuffer::Add(api::Stream stream, std::string_view text, std::int64_t now_ns) {
+  if (!active_) return;
+  ++lines_;
+  total_bytes_ += text.size();
+  if (!in_tail_ && head_bytes_ + text.size() <= head_budget_) {
+    head_bytes_ += text.size();
+    Queue(stream, text, false, now_ns);
+    if (pending_bytes_ >= kBatchBytes) Flush();
+    return;
+  }
+  // The head is full: from here on only the tail is kept. Deliver what the
+  // head already holds now rather than at the end.
+  if (!in_tail_) {
+    in_tail_ = true;
+    Flush();
+  }
+  AddToTail(stream, text);
+}
+
+void OutputBuffer::AddToTail(api::Stream stream, std::string_view text) {
+  if (text.size() > tail_budget_) {
+    text.remove_prefix(Utf8SuffixStart(text, tail_budget_));
+    dropped_ = true;
+  }
+  while (!tail_.empty() && tail_bytes_ + text.size() > tail_budget_) {
+    tail_bytes_ -= tail_.front().text.size();
+    tail_.pop_front();
+    dropped_ = true;
+  }
+  tail_.push_back(TailLine{stream, std::string(text)});
+  tail_bytes_ += text.size();
+}
+
+void OutputBuffer::Queue(api::Stream stream, std::string_view text, bool after_truncation,
+                         std::int64_t now_ns) {
+  if (batch().lines_size() == 0) oldest_ns_ = now_ns;
+  api::ConsoleLine* line = batch().add_lines();
+  line->set_stream(stream);
+  line->set_text(text.data(), text.size());
+  line->set_after_truncation(after_truncation);
+  // Per-line framing overhead counts too, or a flood of empty lines would
+  // never fill a batch.
+  pending_bytes_ += text.size() + 8;
+}
+
+void OutputBuffer::Flush() {
+  if (batch().lines_size() == 0) return;
+  // A failed send means the supervisor is gone; the Result write will notice.
+  (void)sink_->Send(frame_);
+  batch().clear_lines();
+  pending_bytes_ = 0;
+}
+
+void OutputBuffer::Finish(api::OutputInfo* info) {
+  Flush();
+  for (const TailLine& line : tail_) {
+    Queue(line.stream, line.text, dropped_, 0);
+    if (pending_bytes_ >= kBatchBytes) Flush();
+  }
+  Flush();
+  info->set_total_bytes(total_bytes_);
+  info->set_kept_bytes(head_bytes_ + tail_bytes_);
+  info->set_truncated(dropped_);
+  info->set_lines(lines_);
+  tail_.clear();
+  active_ = false;
+}
+
+}  // namespace stockade::worker

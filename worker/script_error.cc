@@ -1,0 +1,82 @@
+#include "worker/script_error.h"
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+#include "worker/js_values.h"
+#include "worker/utf8.h"
+
+namespace stockade::worker {
+namespace {
+
+void SetField(std::string_view text, std::string* field) {
+  field->clear();
+  std::string valid;
+  AppendValidUtf8(text, Utf8Mode::kReplace, &valid);
+  valid.resize(Utf8PrefixLength(valid, kMaxErrorFieldBytes));
+  *field = std::move(valid);
+}
+
+std::uint32_t ToLine(double v) {
+  if (!std::isfinite(v) || v < 1 || v > UINT32_MAX) return 0;
+  return static_cast<std::uint32_t>(v);
+}
+
+// Duktape's compiler messages end in "(line N)" or "(line N, end of
+// input)"; used only when the error carries no lineNumber property.
+std::uint32_t LineFromMessage(std::string_view message) {
+  const std::size_t at = message.rfind("(line ");
+  if (at == std::string_view::npos) return 0;
+  std::uint64_t n = 0;
+  for (std::size_t i = at + 6; i < message.size() && message[i] >= '0' && message[i] <= '9'; ++i) {
+    n = n * 10 + static_cast<unsigned>(message[i] - '0');
+    if (n > UINT32_MAX) return 0;
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
+}  // namespace
+
+std::string ExtractScriptError(duk_context* ctx, duk_idx_t idx, api::ScriptError* out) {
+  idx = duk_normalize_index(ctx, idx);
+  out->Clear();
+  std::string text;
+  double num = 0;
+
+  if (!duk_is_object(ctx, idx) || duk_is_function(ctx, idx)) {
+    // `throw 42`, `throw "x"`: no Error fields to read, only the value.
+    AppendConsoleForm(ctx, idx, &text);
+    SetField(text, out->mutable_message());
+    return "uncaught exception: " + out->message();
+  }
+
+  const bool is_error = duk_is_error(ctx, idx);
+  if (SafeGetProp(ctx, idx, "name", &text, &num) == DUK_TYPE_STRING) {
+    SetField(text, out->mutable_name());
+  } else if (is_error) {
+    out->set_name("Error");
+  }
+  const duk_int_t message_type = SafeGetProp(ctx, idx, "message", &text, &num);
+  if (message_type == DUK_TYPE_STRING) {
+    SetField(text, out->mutable_message());
+  } else if (!is_error) {
+    // A plain object was thrown: show it (JSON where possible).
+    text.clear();
+    AppendConsoleForm(ctx, idx, &text);
+    SetField(text, out->mutable_message());
+  }
+  if (SafeGetProp(ctx, idx, "stack", &text, &num) == DUK_TYPE_STRING) {
+    SetField(text, out->mutable_stack());
+  }
+  if (SafeGetProp(ctx, idx, "lineNumber", &text, &num) == DUK_TYPE_NUMBER) {
+    out->set_line(ToLine(num));
+  }
+  if (out->line() == 0) out->set_line(LineFromMessage(out->message()));
+
+  if (out->name().empty()) return "uncaught exception: " + out->message();
+  if (out->message().empty()) return out->name();
+  return out->name() + ": " + out->message();
+}
+
+}  // namespace stockade::worker
