@@ -1,6 +1,7 @@
 #include "supervisor/cgroup_fs.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -87,6 +88,37 @@ void KillMembers(const std::string& dir) {
     if (std::find(still.begin(), still.end(), pid) != still.end()) {
       ::syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
     }
+  }
+}
+
+// rmdir(2), emptying the cgroup first if it still has members. Budget: ~50 ms
+// in total. Members killed with SIGKILL leave the cgroup as soon as they exit
+// (before they are reaped), so this is normally one or two rounds.
+Status RemoveCgroup(const std::string& path) {
+  constexpr int kAttempts = 10;
+  for (int attempt = 0;; ++attempt) {
+    if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return Status::Ok();
+    if (errno != EBUSY || attempt + 1 == kAttempts) return ErrnoError("cannot remove cgroup " + path);
+    KillMembers(path);
+    timespec pause = {0, 1'000'000L * (attempt + 1)};
+    ::nanosleep(&pause, nullptr);
+  }
+}
+
+// Removes every child cgroup of `path` (cgroup directories hold only control
+// files besides their children, which rmdir(2) takes care of).
+void RemoveSubdirectories(const std::string& path) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return;
+  std::vector<std::string> children;
+  while (const dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;
+    if (e->d_type == DT_DIR && name != "." && name != "..") children.push_back(path + "/" + e->d_name);
+  }
+  ::closedir(dir);
+  for (const std::string& child : children) {
+    RemoveSubdirectories(child);
+    (void)RemoveCgroup(child);
   }
 }
 
@@ -231,17 +263,14 @@ StatusOr<uint64_t> ReadKeyedNumber(const std::string& path, std::string_view key
 StatusOr<CgroupDir> CgroupDir::Create(std::string path, bool adopt_existing) {
   if (::mkdir(path.c_str(), 0755) == 0) return CgroupDir(std::move(path));
   int err = errno;
-  if (err == EEXIST) {
-    if (adopt_existing) return CgroupDir(std::move(path));
-    // A leftover from a supervisor that died: it is empty if its workers died
-    // with it (PR_SET_PDEATHSIG), so it can simply be removed.
-    Status removed = CgroupDir(path).Remove();
-    if (!removed.ok()) {
-      return Status::Error("cannot create " + path + ": a stale cgroup is in the way (" + removed.message() + ")");
-    }
-    if (::mkdir(path.c_str(), 0755) == 0) return CgroupDir(std::move(path));
-    err = errno;
+  if (err == EEXIST && adopt_existing) {
+    // Left behind by an earlier supervisor with our pid (PID 1 in a restarted
+    // container): its worker cgroups are stale and their names would collide
+    // with the ones we are about to create.
+    RemoveSubdirectories(path);
+    return CgroupDir(std::move(path));
   }
+  if (err == EEXIST) return Status::Error("cannot create " + path + ": a cgroup of that name is still in use");
   return Status::Error("cannot create " + path + ": " + std::strerror(err) + PermissionHint(err));
 }
 
@@ -258,17 +287,7 @@ Status CgroupDir::Remove() {
   if (path_.empty()) return Status::Ok();
   const std::string path = std::move(path_);
   path_.clear();
-  // Budget: ~50 ms in total. Members killed with SIGKILL leave the cgroup as
-  // soon as they exit (before they are reaped), so this is normally one or
-  // two rounds.
-  constexpr int kAttempts = 10;
-  for (int attempt = 0;; ++attempt) {
-    if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return Status::Ok();
-    if (errno != EBUSY || attempt + 1 == kAttempts) return ErrnoError("cannot remove cgroup " + path);
-    KillMembers(path);
-    timespec pause = {0, 1'000'000L * (attempt + 1)};
-    ::nanosleep(&pause, nullptr);
-  }
+  return RemoveCgroup(path);
 }
 
 }  // namespace stockade::supervisor

@@ -77,8 +77,9 @@ StatusOr<uint64_t> ReadKeyedNumber(const std::string& path, std::string_view key
 class CgroupDir {
  public:
   CgroupDir() = default;
-  // mkdir(path). When it already exists: adopt it if `adopt_existing`, else
-  // try to remove the stale directory and create it afresh.
+  // mkdir(path). When it already exists: with `adopt_existing`, take it over
+  // and remove its (stale) child cgroups; otherwise fail, since another owner
+  // may still be using it.
   static StatusOr<CgroupDir> Create(std::string path, bool adopt_existing);
   ~CgroupDir() { (void)Remove(); }
 

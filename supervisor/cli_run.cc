@@ -49,7 +49,8 @@ std::string HumanFailure(const api::ExecutionResult& r) {
   if (r.status() == api::RUNTIME_ERROR || r.status() == api::SYNTAX_ERROR) {
     out = e.name().empty() ? "Error" : e.name();
     out += ": " + e.message();
-    if (e.line() > 0) {
+    // Duktape's syntax messages already end in "(line N)".
+    if (e.line() > 0 && e.message().find("(line ") == std::string::npos) {
       out += " (line " + std::to_string(e.line());
       if (e.column() > 0) out += ", column " + std::to_string(e.column());
       out += ")";

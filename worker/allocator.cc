@@ -30,8 +30,11 @@ bool CappedAllocator::PastDeadline() {
 }
 
 bool CappedAllocator::Admit(std::size_t old_size, std::size_t new_size) {
+  // Shrinking is always granted: Duktape shrinks tables during garbage
+  // collection and does not expect that to fail.
+  if (new_size <= old_size) return true;
   if (PastDeadline()) return false;
-  if (new_size > old_size && cap_ != 0) {
+  if (cap_ != 0) {
     const std::uint64_t grow = new_size - old_size;
     if (live_ + grow > cap_ || new_size > SIZE_MAX - kHeader) {
       if (!tripped_) refused_request_ = new_size;

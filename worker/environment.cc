@@ -28,9 +28,8 @@ bool Environments::PrepareFresh() {
   Drop();
   // Builtins form reference cycles (constructor <-> prototype), which
   // reference counting alone never frees: collect the old environment now,
-  // while nothing is waiting on us. Twice: the first pass may only
-  // finalize.
-  duk_gc(heap_ctx_, 0);
+  // while nothing is waiting on us. (One pass suffices: scripts cannot set
+  // finalizers without the Duktape object, so nothing is resurrected.)
   duk_gc(heap_ctx_, 0);
   if (duk_safe_call(heap_ctx_, BuildOnStack, this, 0, 1) != DUK_EXEC_SUCCESS) {
     duk_set_top(heap_ctx_, 0);

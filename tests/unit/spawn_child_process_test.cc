@@ -54,6 +54,7 @@ TEST(spawn_child_process, try_reap_peek_and_reap) {
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
   ChildProcess child = ForkChild([&] {
+    ::close(ready[1]);  // or our own copy would keep the pipe open forever
     char c;
     (void)!::read(ready[0], &c, 1);  // wait until told to exit
     ::_exit(7);

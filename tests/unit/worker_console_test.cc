@@ -84,7 +84,7 @@ TEST_F(ConsoleTest, FormatsLikeNode) {
       "var c = {}; c.c = c; console.log(c);\n"
       "console.log({toJSON: function() { throw 1 }, toString: function() { return 'custom' }});\n"
       "console.log(new Error('boom').message, -0, 1e21);\n"
-      "console.log(Symbol('s'));\n");
+      "console.log(Symbol('s'), Symbol(), Symbol.for('g'), Symbol.iterator);\n");
   ASSERT_EQ(r.status(), api::OK) << r.detail();
   EXPECT_EQ(Texts(), (std::vector<std::string>{
                          "a 1 2.5 true null undefined",
@@ -95,7 +95,7 @@ TEST_F(ConsoleTest, FormatsLikeNode) {
                          "[object Object]",
                          "custom",
                          "boom 0 1e+21",
-                         "Symbol(s)",
+                         "Symbol(s) Symbol() Symbol(g) Symbol(Symbol.iterator)",
                      }));
   EXPECT_EQ(r.output().lines(), 9u);
   EXPECT_FALSE(r.output().truncated());

@@ -1,0 +1,190 @@
+// stockade-bench: the speed figures of BENCHMARKS.md, measured through the
+// same embedded API the CLI uses, with real confined workers.
+//
+// Each figure is printed with its unit; percentiles come from sorted
+// samples. Cases: cold spawn to ready, pool warm-up, warm round trip,
+// throughput with concurrent callers, timeout overshoot (interpreter and
+// hard kill), and `stockade run` end to end.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "policy/policy_loader.h"
+#include "supervisor/log.h"
+#include "supervisor/supervisor.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using stockade::api::ExecuteRequest;
+using stockade::api::ExecutionResult;
+namespace sup = stockade::supervisor;
+
+double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+struct Summary {
+  double p50, p99, min, max;
+};
+
+Summary Summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))]; };
+  return {at(0.5), at(0.99), v.front(), v.back()};
+}
+
+std::string Bin(const char* name) { return std::string(STOCKADE_BIN_DIR) + "/" + name; }
+
+std::unique_ptr<sup::Supervisor> Start(std::uint32_t pool, const std::string& policy = "permissive") {
+  auto p = stockade::policy::LoadPolicy(policy);
+  if (!p.ok()) {
+    std::fprintf(stderr, "%s\n", p.status().message().c_str());
+    std::exit(1);
+  }
+  p->mutable_pool()->set_size(pool);
+  sup::SupervisorOptions o;
+  o.policy = *p;
+  o.worker_path = Bin("stockade-worker");
+  auto s = sup::Supervisor::Start(std::move(o));
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.status().message().c_str());
+    std::exit(1);
+  }
+  return std::move(s).value();
+}
+
+ExecuteRequest Req(const std::string& code, std::uint32_t timeout_ms = 0) {
+  ExecuteRequest r;
+  r.set_code(code);
+  if (timeout_ms) r.mutable_limits()->set_timeout_ms(timeout_ms);
+  return r;
+}
+
+void ColdSpawn() {
+  std::vector<double> samples;
+  for (int i = 0; i < 30; ++i) {
+    auto s = Start(1);
+    s->WaitUntilIdle(std::chrono::seconds(5));
+    samples.push_back(static_cast<double>(s->Stats().last_spawn_us));
+  }
+  Summary m = Summarize(samples);
+  std::printf("cold spawn to ready (1 worker)      p50 %8.0f us   p99 %8.0f us   min %6.0f us\n", m.p50,
+              m.p99, m.min);
+}
+
+void PoolWarmup() {
+  std::vector<double> samples;
+  for (int i = 0; i < 10; ++i) {
+    const auto t0 = Clock::now();
+    auto s = Start(10);
+    s->WaitUntilIdle(std::chrono::seconds(5));
+    samples.push_back(Us(Clock::now() - t0));
+  }
+  Summary m = Summarize(samples);
+  std::printf("pool of 10 ready (from Start)       p50 %8.0f us   p99 %8.0f us   min %6.0f us\n", m.p50,
+              m.p99, m.min);
+}
+
+void RoundTrip(sup::Supervisor& s) {
+  for (int i = 0; i < 500; ++i) s.Run(Req("1+1"));
+  std::vector<double> samples;
+  for (int i = 0; i < 5000; ++i) {
+    const auto t0 = Clock::now();
+    ExecutionResult r = s.Run(Req("1+1"));
+    samples.push_back(Us(Clock::now() - t0));
+    if (r.value_json() != "2") std::abort();
+  }
+  Summary m = Summarize(samples);
+  std::printf("warm round trip `1+1`               p50 %8.1f us   p99 %8.1f us   min %6.1f us\n", m.p50,
+              m.p99, m.min);
+}
+
+void Throughput(sup::Supervisor& s, int callers) {
+  std::atomic<int> done{0};
+  const auto deadline = Clock::now() + std::chrono::seconds(2);
+  const auto t0 = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < callers; ++c) {
+    threads.emplace_back([&] {
+      while (Clock::now() < deadline) {
+        if (s.Run(Req("1+1")).value_json() == "2") ++done;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf("throughput, %d callers               %8.0f executions/s\n", callers, done.load() / secs);
+}
+
+void TimeoutOvershoot(sup::Supervisor& s, const char* what, const char* code) {
+  std::vector<double> samples;
+  for (int i = 0; i < 10; ++i) {
+    const auto t0 = Clock::now();
+    ExecutionResult r = s.Run(Req(code, 100));
+    samples.push_back(Us(Clock::now() - t0) / 1000.0 - 100.0);
+    if (r.status() != stockade::api::TIMEOUT) std::printf("  (unexpected status %d)\n", r.status());
+  }
+  Summary m = Summarize(samples);
+  std::printf("timeout overshoot, %-17s p50 %8.1f ms   max %8.1f ms\n", what, m.p50, m.max);
+}
+
+void CliEndToEnd() {
+  const std::string cli = Bin("stockade");
+  const char* script = "/tmp/stockade-bench-oneline.js";
+  FILE* f = std::fopen(script, "w");
+  std::fputs("1+1\n", f);
+  std::fclose(f);
+  std::vector<double> samples;
+  for (int i = 0; i < 30; ++i) {
+    const auto t0 = Clock::now();
+    pid_t pid = fork();
+    if (pid == 0) {
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      execl(cli.c_str(), "stockade", "run", script, nullptr);
+      _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    samples.push_back(Us(Clock::now() - t0) / 1000.0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) std::printf("  (stockade run failed: %d)\n", st);
+  }
+  Summary m = Summarize(samples);
+  std::printf("`stockade run` one line, end to end p50 %8.2f ms   p99 %8.2f ms   min %6.2f ms\n", m.p50,
+              m.p99, m.min);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sup::SetLogLevel(sup::LogLevel::kError);
+  const std::string only = argc > 1 ? argv[1] : "";
+  auto want = [&](const char* name) { return only.empty() || only == name; };
+  std::printf("stockade-bench (%u cpus)\n", std::thread::hardware_concurrency());
+  if (want("spawn")) ColdSpawn();
+  if (want("warmup")) PoolWarmup();
+  if (want("roundtrip") || want("throughput") || want("timeout")) {
+    auto s = Start(10);
+    s->WaitUntilIdle(std::chrono::seconds(5));
+    if (want("roundtrip")) RoundTrip(*s);
+    if (want("throughput")) {
+      Throughput(*s, 1);
+      Throughput(*s, 2);
+    }
+    if (want("timeout")) {
+      TimeoutOvershoot(*s, "interpreter", "while (true) {}");
+      TimeoutOvershoot(*s, "regex (hard kill)",
+                       "/^(a+)+$/.test('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!')");
+    }
+  }
+  if (want("cli")) CliEndToEnd();
+  return 0;
+}

@@ -1,0 +1,3 @@
+// Ends with TIMEOUT (exit code 4): try `--timeout 250ms`.
+console.log("spinning...");
+while (true) {}
