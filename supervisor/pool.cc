@@ -57,7 +57,7 @@ awaitable<void> Pool::RunSlot() {
   auto backoff = std::chrono::milliseconds(50);
   while (!stopping_) {
     const auto spawn_start = Clock::now();
-    auto started = WorkerProcess::Start(io_, config_, ++next_worker_id_);
+    auto started = co_await WorkerProcess::Start(io_, config_, ++next_worker_id_, spawner_);
     Status ready = started.ok() ? Status::Ok() : started.status();
     std::shared_ptr<WorkerProcess> worker;
     if (started.ok()) {

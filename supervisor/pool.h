@@ -28,6 +28,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "policy/recycle.h"
 #include "proto/api.pb.h"
@@ -114,6 +115,8 @@ class Pool {
   std::list<std::shared_ptr<Job>> running_;
   std::list<std::shared_ptr<WorkerProcess>> workers_;  // every live worker
   PoolStats stats_;
+  // Last member: joined first on destruction, after every worker is gone.
+  boost::asio::thread_pool spawner_{1};
 };
 
 }  // namespace stockade::supervisor

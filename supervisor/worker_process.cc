@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 
 #include "supervisor/log.h"
+#include "supervisor/off_thread.h"
 #include "supervisor/seccomp_listener.h"
 
 namespace stockade::supervisor {
@@ -45,16 +46,27 @@ WorkerProcess::~WorkerProcess() {
   // after cgroup_, so it is destroyed first).
 }
 
-StatusOr<std::shared_ptr<WorkerProcess>> WorkerProcess::Start(asio::io_context& io,
-                                                              const WorkerConfig& config,
-                                                              std::uint64_t id) {
-  std::shared_ptr<WorkerProcess> w(new WorkerProcess(io, config, id));
+namespace {
+
+// Everything that must exist before the worker runs, made on the spawner
+// thread: its cgroup, its pipes and the process itself.
+struct Spawned {
+  std::optional<WorkerCgroup> cgroup;
+  ChildProcess child;
+  UniqueFd to_worker;
+  UniqueFd from_worker;
+};
+
+StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
+  Spawned s;
   int to_child[2];
   int from_child[2];
   if (pipe2(to_child, O_CLOEXEC) != 0) return ErrnoError("pipe2");
-  UniqueFd to_child_r(to_child[0]), to_child_w(to_child[1]);
+  UniqueFd to_child_r(to_child[0]);
+  s.to_worker.reset(to_child[1]);
   if (pipe2(from_child, O_CLOEXEC) != 0) return ErrnoError("pipe2");
-  UniqueFd from_child_r(from_child[0]), from_child_w(from_child[1]);
+  s.from_worker.reset(from_child[0]);
+  UniqueFd from_child_w(from_child[1]);
 
   SpawnSpec spec;
   spec.executable = config.executable;
@@ -65,18 +77,32 @@ StatusOr<std::shared_ptr<WorkerProcess>> WorkerProcess::Start(asio::io_context& 
   if (config.cgroups != nullptr && config.cgroups->version() != "none") {
     auto cg = config.cgroups->CreateWorker("w" + std::to_string(id), config.cgroup_limits);
     if (!cg.ok()) return cg.status().With("worker " + std::to_string(id) + " cgroup");
-    w->cgroup_.emplace(std::move(cg).value());
-    spec.cgroup_procs_fds = w->cgroup_->procs_fds();
+    s.cgroup.emplace(std::move(cg).value());
+    spec.cgroup_procs_fds = s.cgroup->procs_fds();
   }
   auto child = Spawn(spec);
   if (!child.ok()) return child.status();
-  w->child_ = std::move(child).value();
+  s.child = std::move(child).value();
+  return s;
+}
+
+}  // namespace
+
+awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
+    asio::io_context& io, const WorkerConfig& config, std::uint64_t id,
+    asio::thread_pool& spawner) {
+  StatusOr<Spawned> spawned = co_await RunOffThread<StatusOr<Spawned>>(
+      spawner, [&config, id] { return SpawnProcess(config, id); });
+  if (!spawned.ok()) co_return spawned.status();
+  std::shared_ptr<WorkerProcess> w(new WorkerProcess(io, config, id));
+  w->cgroup_ = std::move(spawned->cgroup);
+  w->child_ = std::move(spawned->child);
 
   const int watch = fcntl(w->child_.pidfd(), F_DUPFD_CLOEXEC, 0);
-  if (watch < 0) return ErrnoError("dup pidfd");
+  if (watch < 0) co_return ErrnoError("dup pidfd");
   w->exit_watch_.assign(watch);
-  w->to_worker_.assign(to_child_w.release());
-  w->from_worker_.assign(from_child_r.release());
+  w->to_worker_.assign(spawned->to_worker.release());
+  w->from_worker_.assign(spawned->from_worker.release());
   w->to_worker_.non_blocking(true);
   w->from_worker_.non_blocking(true);
 
@@ -88,11 +114,11 @@ StatusOr<std::shared_ptr<WorkerProcess>> WorkerProcess::Start(asio::io_context& 
   init.mutable_init()->set_heap_limit_bytes(config.heap_limit_bytes);
   init.mutable_init()->set_worker_id(id);
   std::string bytes;
-  if (!wire::AppendFrame(init, kMaxSupervisorFrame, &bytes)) return Status::Error("Init frame too large");
+  if (!wire::AppendFrame(init, kMaxSupervisorFrame, &bytes)) co_return Status::Error("Init frame too large");
   error_code ec;
   asio::write(w->to_worker_, asio::buffer(bytes), ec);
-  if (ec) return Status::Error("write Init to worker: " + ec.message());
-  return w;
+  if (ec) co_return Status::Error("write Init to worker: " + ec.message());
+  co_return w;
 }
 
 awaitable<Status> WorkerProcess::WaitReady() {

@@ -28,6 +28,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "policy/outcome.h"
 #include "proto/api.pb.h"
@@ -67,10 +68,13 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
  public:
   enum class State { kStarting, kIdle, kBusy, kDead };
 
-  // Spawns the worker and queues its Init frame; does not wait for Ready.
-  static StatusOr<std::shared_ptr<WorkerProcess>> Start(boost::asio::io_context& io,
-                                                        const WorkerConfig& config,
-                                                        std::uint64_t id);
+  // Spawns the worker on the `spawner` thread (the io thread never blocks
+  // on a spawn) and queues its Init frame; does not wait for Ready. The
+  // spawner thread must outlive the worker: its parent-death signal is tied
+  // to that thread.
+  static boost::asio::awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> Start(
+      boost::asio::io_context& io, const WorkerConfig& config, std::uint64_t id,
+      boost::asio::thread_pool& spawner);
   ~WorkerProcess();
 
   // Reads Ready within the spawn timeout and takes the seccomp listener.

@@ -24,6 +24,8 @@ std::uint64_t ProcessCpuUs() {
 }
 
 constexpr char kDefaultFilename[] = "script.js";
+// Leaves room in a kMaxFrameBytes frame for the rest of the Result.
+constexpr std::uint64_t kMaxResultBytes = kMaxFrameBytes / 2;
 
 }  // namespace
 
@@ -165,8 +167,10 @@ void Interpreter::Classify(const wire::Execute& execute, wire::Result* result) {
   }
   if (result->status() != api::OK) return;
   MakeValidUtf8(result->mutable_value_json(), Utf8Mode::kJsonEscape);
-  const std::uint64_t cap = execute.limits().result_bytes();
-  if (cap != 0 && result->value_json().size() > cap) {
+  // Whatever the request says, the Result must still fit in one frame.
+  const std::uint64_t requested = execute.limits().result_bytes();
+  const std::uint64_t cap = requested != 0 && requested < kMaxResultBytes ? requested : kMaxResultBytes;
+  if (result->value_json().size() > cap) {
     const std::size_t size = result->value_json().size();
     result->clear_value_json();
     result->set_status(api::OUTPUT_LIMIT);

@@ -93,6 +93,22 @@ TEST_F(LimitsTest, LongNativeCallStopsNearTheDeadline) {
                 "while (true) a.sort(function(x, y) { return x < y ? 1 : -1 })", 100);
 }
 
+// Near the cap every failed allocation used to cost Duktape up to ten full
+// garbage collections with no deadline check in between (200 ms measured on
+// a 32 MiB heap); worker/CMakeLists.txt patches that to one.
+TEST_F(LimitsTest, HeapFullOfSmallObjectsEndsPromptly) {
+  for (std::uint32_t timeout : {100u, 300u}) {
+    std::int64_t elapsed = 0;
+    wire::Result r = Run("var o = {}; for (var i = 0; ; i++) o['k' + i] = [i];", timeout, 32u << 20,
+                         &elapsed);
+    EXPECT_TRUE(r.status() == api::TIMEOUT || r.status() == api::MEMORY_LIMIT) << r.detail();
+    std::printf("  [near cap] timeout %u ms: %s after %.1f ms\n", timeout, r.detail().c_str(),
+                elapsed / 1e6);
+    EXPECT_LT(elapsed / 1e6, timeout + 500.0);
+    ExpectHealthy();
+  }
+}
+
 TEST_F(LimitsTest, DeepRecursionIsARuntimeErrorNotACrash) {
   wire::Result r = Run("function f(n) { return f(n + 1) + 1 } f(0)", 5000, 64u << 20);
   EXPECT_EQ(r.status(), api::RUNTIME_ERROR) << r.detail();
