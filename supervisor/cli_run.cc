@@ -1,6 +1,12 @@
 #include "supervisor/cli_run.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
 
 #include <cstdio>
 #include <cstring>
@@ -66,6 +72,31 @@ std::string HumanFailure(const api::ExecutionResult& r) {
   return out;
 }
 
+// Signals are blocked in every thread (the supervisor's threads inherit the
+// mask) and taken synchronously by one thread that turns them into Cancel.
+std::thread CancelOnSignal(Supervisor& sup, std::atomic<std::uint64_t>& execution_id) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR2);  // internal: stop the canceller
+  return std::thread([&sup, &execution_id, set] {
+    int sig = 0;
+    bool cancelled = false;
+    while (sigwait(&set, &sig) == 0 && sig != SIGUSR2) {
+      if (cancelled) _exit(policy::ExitCodeFor(api::CANCELLED));
+      cancelled = true;
+      while (execution_id.load() == 0) std::this_thread::yield();
+      sup.Cancel(execution_id.load());
+    }
+  });
+}
+
+void StopCanceller(std::thread& canceller) {
+  pthread_kill(canceller.native_handle(), SIGUSR2);
+  canceller.join();
+}
+
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
@@ -129,6 +160,13 @@ int RunCommand(int argc, char** argv) {
   request.set_code(std::move(code).value());
   request.set_filename(file == "-" ? "stdin" : file.substr(file.rfind('/') + 1));
 
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGINT);
+  sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+
   SupervisorOptions options;
   options.policy = std::move(policy).value();
   options.worker_path = worker;
@@ -139,6 +177,10 @@ int RunCommand(int argc, char** argv) {
                  sup.status().message().c_str());
     return policy::ExitCodeFor(api::INTERNAL);
   }
+  // Ctrl-C or SIGTERM cancels the run (exit code of CANCELLED) instead of
+  // leaving the terminal with a half-reported result; a second one kills.
+  std::atomic<std::uint64_t> execution_id{0};
+  std::thread canceller = CancelOnSignal(**sup, execution_id);
   ConsoleSink sink;
   if (!json) {
     sink = [](const api::ConsoleLine& line) {
@@ -146,7 +188,12 @@ int RunCommand(int argc, char** argv) {
       WriteAll(line.stream() == api::STDERR ? STDERR_FILENO : STDOUT_FILENO, text);
     };
   }
-  api::ExecutionResult result = (*sup)->Run(std::move(request), sink);
+  std::promise<api::ExecutionResult> done;
+  execution_id = (*sup)->Submit(std::move(request), sink, [&done](api::ExecutionResult r) {
+    done.set_value(std::move(r));
+  });
+  api::ExecutionResult result = done.get_future().get();
+  StopCanceller(canceller);
 
   if (json) {
     google::protobuf::util::JsonPrintOptions opts;

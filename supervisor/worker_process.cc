@@ -344,9 +344,10 @@ awaitable<policy::Outcome> WorkerProcess::CollectDeath() {
 }
 
 awaitable<void> WorkerProcess::Retire() {
-  state_ = State::kDead;
+  state_ = State::kRetiring;
   KillNow();
   co_await WaitExit();
+  state_ = State::kDead;
   error_code ignored;
   listener_.close(ignored);
   to_worker_.close(ignored);

@@ -66,7 +66,7 @@ struct RunReport {
 
 class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
  public:
-  enum class State { kStarting, kIdle, kBusy, kDead };
+  enum class State { kStarting, kIdle, kBusy, kRetiring, kDead };
 
   // Spawns the worker on the `spawner` thread (the io thread never blocks
   // on a spawn) and queues its Init frame; does not wait for Ready. The

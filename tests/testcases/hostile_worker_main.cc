@@ -33,7 +33,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <string>
+#include <string_view>
 
 #include "duktape.h"
 #include "worker/worker_loop.h"
@@ -44,7 +44,7 @@ constexpr int kFrameFd = 1;
 
 long Ret(long rc) { return rc < 0 ? -errno : rc; }
 
-long DoSyscall(const std::string& name) {
+long DoSyscall(std::string_view name) {
   if (name == "open") return Ret(::syscall(SYS_open, "/etc/passwd", O_RDONLY));
   if (name == "openat") return Ret(::syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY));
   if (name == "socket") return Ret(::syscall(SYS_socket, AF_INET, SOCK_STREAM, 0));
@@ -101,11 +101,13 @@ long DoSyscall(const std::string& name) {
   return -ENOSYS;
 }
 
+// No C++ objects with destructors live in these frames: duk_error()
+// longjmps out of them.
 duk_ret_t HostileSyscall(duk_context* ctx) {
-  const std::string name = duk_require_string(ctx, 0);
+  const char* name = duk_require_string(ctx, 0);
   const long rc = DoSyscall(name);
-  if (rc == -ENOSYS && name != "io_uring_setup") {
-    (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "hostile.syscall: unknown name %s", name.c_str());
+  if (rc == -ENOSYS && std::string_view(name) != "io_uring_setup") {
+    (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "hostile.syscall: unknown name %s", name);
   }
   duk_push_number(ctx, static_cast<double>(rc));
   return 1;
@@ -122,7 +124,7 @@ void RawWrite(const void* p, std::size_t n) {
 }
 
 duk_ret_t HostileGarbage(duk_context* ctx) {
-  const std::string kind = duk_require_string(ctx, 0);
+  const std::string_view kind = duk_require_string(ctx, 0);
   if (kind == "oversized") {
     const unsigned char bytes[] = {0xF0, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4};
     RawWrite(bytes, sizeof(bytes));
@@ -137,7 +139,7 @@ duk_ret_t HostileGarbage(duk_context* ctx) {
     const unsigned char bytes[] = {0, 0, 0, 0};
     RawWrite(bytes, sizeof(bytes));
   } else {
-    (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "hostile.garbage: unknown kind %s", kind.c_str());
+    (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "hostile.garbage: unknown kind %s", kind.data());
   }
   return 0;
 }
