@@ -91,10 +91,19 @@ awaitable<void> Pool::RunSlot() {
     policy::RecycleReason reason = policy::RecycleReason::kNone;
     while (reason == policy::RecycleReason::kNone) {
       ++stats_.idle;
-      std::shared_ptr<Job> job = co_await NextJob();
+      std::shared_ptr<Job> job = co_await NextJob(worker);
       --stats_.idle;
       if (!job) {
-        reason = stopping_ ? policy::RecycleReason::kShutdown : policy::RecycleReason::kIdle;
+        reason = stopping_        ? policy::RecycleReason::kShutdown
+                 : worker->dead() ? policy::RecycleReason::kDied
+                                  : policy::RecycleReason::kIdle;
+        break;
+      }
+      if (worker->dead()) {
+        // It died between being picked and starting: the job never ran, so
+        // it goes back to the head of the queue instead of failing.
+        Requeue(std::move(job));
+        reason = policy::RecycleReason::kDied;
         break;
       }
       ++stats_.busy;
@@ -119,7 +128,7 @@ void Pool::SlotEnded() {
   }
 }
 
-awaitable<std::shared_ptr<Job>> Pool::NextJob() {
+awaitable<std::shared_ptr<Job>> Pool::NextJob(std::shared_ptr<WorkerProcess> worker) {
   while (!queue_.empty() && !stopping_) {
     std::shared_ptr<Job> job = std::move(queue_.front());
     queue_.pop_front();
@@ -136,8 +145,10 @@ awaitable<std::shared_ptr<Job>> Pool::NextJob() {
     waiter.timer.expires_at(Clock::time_point::max());
   }
   auto it = idle_.insert(idle_.end(), &waiter);
+  worker->SetIdleExitHandler([&waiter] { waiter.timer.cancel(); });
   error_code ec;
   co_await waiter.timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  worker->SetIdleExitHandler(nullptr);
   // Submit() unlinks the waiter when it hands over a job; otherwise we woke
   // for the idle deadline or shutdown and unlink ourselves.
   if (!waiter.assigned) idle_.erase(it);
@@ -173,6 +184,17 @@ void Pool::Submit(std::shared_ptr<Job> job) {
     OnQueueDeadline(j);
   });
   queue_.push_back(std::move(job));
+}
+
+void Pool::Requeue(std::shared_ptr<Job> job) {
+  if (!idle_.empty()) {
+    IdleWaiter* waiter = idle_.front();
+    idle_.pop_front();
+    waiter->assigned = std::move(job);
+    waiter->timer.cancel();
+    return;
+  }
+  queue_.push_front(std::move(job));
 }
 
 void Pool::OnQueueDeadline(const std::shared_ptr<Job>& job) {

@@ -95,10 +95,11 @@ class Pool {
   struct IdleWaiter;
 
   boost::asio::awaitable<void> RunSlot();
-  boost::asio::awaitable<std::shared_ptr<Job>> NextJob();
+  boost::asio::awaitable<std::shared_ptr<Job>> NextJob(std::shared_ptr<WorkerProcess> worker);
   boost::asio::awaitable<policy::RecycleReason> RunJob(std::shared_ptr<WorkerProcess> worker,
                                                        std::shared_ptr<Job> job);
   void Finish(Job& job, api::ExecutionResult result);
+  void Requeue(std::shared_ptr<Job> job);
   void OnQueueDeadline(const std::shared_ptr<Job>& job);
   void SlotEnded();
 

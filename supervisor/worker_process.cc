@@ -161,7 +161,25 @@ awaitable<Status> WorkerProcess::WaitReady() {
     asio::co_spawn(io_, WatchListener(shared_from_this()), asio::detached);
   }
   state_ = State::kIdle;
+  asio::co_spawn(io_, WatchIdleExit(weak_from_this()), asio::detached);
   co_return Status::Ok();
+}
+
+awaitable<void> WorkerProcess::WatchIdleExit(std::weak_ptr<WorkerProcess> weak) {
+  // Holds only a weak reference: a retired worker must not be kept alive by
+  // its own watcher. Retire() closes exit_watch_, which ends the wait.
+  asio::posix::stream_descriptor* watch = nullptr;
+  if (auto self = weak.lock()) watch = &self->exit_watch_;
+  if (!watch) co_return;
+  error_code ec;
+  co_await watch->async_wait(asio::posix::stream_descriptor::wait_read,
+                             asio::redirect_error(use_awaitable, ec));
+  auto self = weak.lock();
+  if (ec || !self || self->state_ != State::kIdle) co_return;
+  Log(LogLevel::kWarn, "worker_exited_while_idle",
+      {{"worker", self->id_}, {"pid", static_cast<long>(self->child_.pid())}});
+  self->state_ = State::kDead;
+  if (self->idle_exit_) self->idle_exit_();
 }
 
 awaitable<void> WorkerProcess::WatchListener(std::shared_ptr<WorkerProcess> self) {

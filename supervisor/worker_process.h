@@ -86,6 +86,11 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   // Stops the current run: the worker is killed and the run ends CANCELLED.
   void Cancel();
 
+  // Called (on the io thread) if the worker exits while idle, so the pool
+  // replaces it before a request is handed to a dead process. Cleared by
+  // passing nullptr.
+  void SetIdleExitHandler(std::function<void()> handler) { idle_exit_ = std::move(handler); }
+
   // Kills the worker (if alive), waits for it to exit without blocking the
   // io_context, reaps it and removes its cgroup.
   boost::asio::awaitable<void> Retire();
@@ -106,6 +111,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   boost::asio::awaitable<policy::Outcome> CollectDeath();
   boost::asio::awaitable<void> WaitExit();
   static boost::asio::awaitable<void> WatchListener(std::shared_ptr<WorkerProcess> self);
+  static boost::asio::awaitable<void> WatchIdleExit(std::weak_ptr<WorkerProcess> weak);
   void ProtocolError(std::string detail);
   void KillNow();
   void PollListenerOnce();
@@ -126,6 +132,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   std::string write_buf_;
   wire::Ready ready_;
 
+  std::function<void()> idle_exit_;
   std::uint64_t generation_ = 0;  // which run a deadline belongs to
   std::uint32_t executions_ = 0;
   std::uint64_t cpu_used_us_ = 0;

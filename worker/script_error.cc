@@ -36,6 +36,27 @@ std::uint32_t LineFromMessage(std::string_view message) {
   return static_cast<std::uint32_t>(n);
 }
 
+// Duktape's stack lines read "    at f (file.js:3) strict preventsyield";
+// frames inside the interpreter itself read "at [anon] (duk_x.c:123)
+// internal". Callers see only their own frames, without the flags.
+std::string CleanStack(std::string_view stack) {
+  std::string out;
+  while (!stack.empty()) {
+    const std::size_t nl = stack.find('\n');
+    std::string_view line = stack.substr(0, nl);
+    stack = nl == std::string_view::npos ? std::string_view() : stack.substr(nl + 1);
+    const bool frame = line.find("    at ") == 0;
+    if (frame && line.ends_with(" internal")) continue;
+    if (frame) {
+      const std::size_t close = line.rfind(')');
+      if (close != std::string_view::npos) line = line.substr(0, close + 1);
+    }
+    if (!out.empty()) out.push_back('\n');
+    out.append(line);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ExtractScriptError(duk_context* ctx, duk_idx_t idx, api::ScriptError* out) {
@@ -67,7 +88,7 @@ std::string ExtractScriptError(duk_context* ctx, duk_idx_t idx, api::ScriptError
     SetField(text, out->mutable_message());
   }
   if (SafeGetProp(ctx, idx, "stack", &text, &num) == DUK_TYPE_STRING) {
-    SetField(text, out->mutable_stack());
+    SetField(CleanStack(text), out->mutable_stack());
   }
   if (SafeGetProp(ctx, idx, "lineNumber", &text, &num) == DUK_TYPE_NUMBER) {
     out->set_line(ToLine(num));

@@ -143,3 +143,23 @@ TEST(Pool, ShutdownWithWorkRunningAnswersEveryone) {
 
 }  // namespace
 }  // namespace stockade::testing
+
+namespace stockade::testing {
+namespace {
+
+TEST(Pool, AWorkerThatDiesWhileIdleIsReplacedBeforeItIsUsed) {
+  auto sup = StartSupervisor(TestPolicy(1));
+  ASSERT_TRUE(sup);
+  ASSERT_TRUE(sup->WaitUntilIdle(5s));
+  const pid_t pid = sup->Stats().workers.at(0).pid;
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  // The replacement comes up on its own; no request is sacrificed to find out.
+  for (int i = 0; i < 500 && sup->Stats().recycles["died"] == 0; ++i) std::this_thread::sleep_for(2ms);
+  EXPECT_EQ(sup->Stats().recycles["died"], 1u);
+  api::ExecutionResult r = sup->Run(Code("'fine'"));
+  EXPECT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(sup->Stats().outcomes["WORKER_CRASHED"], 0u);
+}
+
+}  // namespace
+}  // namespace stockade::testing
