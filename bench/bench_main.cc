@@ -6,6 +6,7 @@
 // throughput with concurrent callers, timeout overshoot (interpreter and
 // hard kill), and `stockade run` end to end.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 
 #include "policy/policy_loader.h"
 #include "supervisor/log.h"
+#include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
 
 namespace {
@@ -136,6 +138,35 @@ void TimeoutOvershoot(sup::Supervisor& s, const char* what, const char* code) {
   std::printf("timeout overshoot, %-17s p50 %8.1f ms   max %8.1f ms\n", what, m.p50, m.max);
 }
 
+// The vfork-style spawn must not grow with the supervisor's size (fork
+// copies page tables: ~33 us per MiB touched).
+void RawSpawn() {
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  sup::SpawnSpec spec;
+  spec.executable = "/bin/true";
+  spec.stdin_fd = devnull;
+  spec.stdout_fd = devnull;
+  auto measure = [&](const char* label) {
+    std::vector<double> samples;
+    for (int i = 0; i < 200; ++i) {
+      const auto t0 = Clock::now();
+      auto child = sup::Spawn(spec);
+      samples.push_back(Us(Clock::now() - t0));
+      if (!child.ok()) std::abort();
+      (void)child->Reap();
+    }
+    Summary m = Summarize(samples);
+    std::printf("spawn /bin/true to exec, %-10s p50 %8.1f us   p99 %8.1f us\n", label, m.p50, m.p99);
+  };
+  measure("small");
+  const std::size_t kBytes = std::size_t{512} << 20;
+  void* big = mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  std::memset(big, 1, kBytes);
+  measure("+512 MiB");
+  munmap(big, kBytes);
+  close(devnull);
+}
+
 void CliEndToEnd() {
   const std::string cli = Bin("stockade");
   const char* script = "/tmp/stockade-bench-oneline.js";
@@ -169,6 +200,7 @@ int main(int argc, char** argv) {
   const std::string only = argc > 1 ? argv[1] : "";
   auto want = [&](const char* name) { return only.empty() || only == name; };
   std::printf("stockade-bench (%u cpus)\n", std::thread::hardware_concurrency());
+  if (want("rawspawn")) RawSpawn();
   if (want("spawn")) ColdSpawn();
   if (want("warmup")) PoolWarmup();
   if (want("roundtrip") || want("throughput") || want("timeout")) {
