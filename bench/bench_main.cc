@@ -45,7 +45,8 @@ Summary Summarize(std::vector<double> v) {
 
 std::string Bin(const char* name) { return std::string(STOCKADE_BIN_DIR) + "/" + name; }
 
-std::unique_ptr<sup::Supervisor> Start(std::uint32_t pool, const std::string& policy = "permissive") {
+std::unique_ptr<sup::Supervisor> Start(std::uint32_t pool, const std::string& policy = "permissive",
+                                       const char* worker = "stockade-worker") {
   auto p = stockade::policy::LoadPolicy(policy);
   if (!p.ok()) {
     std::fprintf(stderr, "%s\n", p.status().message().c_str());
@@ -54,7 +55,7 @@ std::unique_ptr<sup::Supervisor> Start(std::uint32_t pool, const std::string& po
   p->mutable_pool()->set_size(pool);
   sup::SupervisorOptions o;
   o.policy = *p;
-  o.worker_path = Bin("stockade-worker");
+  o.worker_path = Bin(worker);
   auto s = sup::Supervisor::Start(std::move(o));
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.status().message().c_str());
@@ -213,9 +214,16 @@ int main(int argc, char** argv) {
     }
     if (want("timeout")) {
       TimeoutOvershoot(*s, "interpreter", "while (true) {}");
-      TimeoutOvershoot(*s, "regex (hard kill)",
+      TimeoutOvershoot(*s, "catastrophic regex",
                        "/^(a+)+$/.test('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!')");
     }
+  }
+  if (want("timeout")) {
+    // Native code that never returns to the interpreter: only the
+    // supervisor's deadline (timeout + hard_kill_grace_ms) stops it.
+    auto h = Start(2, "default", "stockade-worker-hostile");
+    h->WaitUntilIdle(std::chrono::seconds(5));
+    TimeoutOvershoot(*h, "hard kill (spin)", "hostile.spin()");
   }
   if (want("cli")) CliEndToEnd();
   return 0;
