@@ -27,6 +27,9 @@ namespace {
 // with their own, larger cap.
 constexpr std::size_t kMaxSupervisorFrame = 64u << 20;
 
+// Room above a run's output cap for lines the worker could not split.
+constexpr std::uint64_t kConsoleSlackBytes = 64u << 10;
+
 }  // namespace
 
 WorkerProcess::WorkerProcess(asio::io_context& io, const WorkerConfig& config, std::uint64_t id)
@@ -209,6 +212,8 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
   const std::uint64_t gen = ++generation_;
   const std::uint64_t exec_id = request.execution_id();
   const auto timeout = std::chrono::milliseconds(request.limits().timeout_ms());
+  const std::uint64_t console_cap = request.limits().output_bytes() + kConsoleSlackBytes;
+  std::uint64_t console_bytes = 0;
 
   wire::SupervisorFrame frame;
   *frame.mutable_execute() = std::move(request);
@@ -240,7 +245,18 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
     if (!reply) break;
     switch (reply->kind_case()) {
       case wire::WorkerFrame::kConsole:
-        for (const api::ConsoleLine& line : reply->console().lines()) sink(line);
+        for (const api::ConsoleLine& line : reply->console().lines()) {
+          console_bytes += line.text().size();
+          if (console_bytes > console_cap) break;
+          sink(line);
+        }
+        if (console_bytes > console_cap) {
+          // The worker enforces the cap itself; one that does not is not
+          // our worker any more, and its output must not fill our memory.
+          ProtocolError("console output past the run's cap of " + std::to_string(console_cap) +
+                        " bytes");
+          break;
+        }
         continue;
       case wire::WorkerFrame::kResult:
         if (reply->result().execution_id() != exec_id) {

@@ -80,7 +80,9 @@ TEST_P(GarbageFrame, KillsAndReplacesTheWorker) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, GarbageFrame,
-                         ::testing::Values("oversized", "unparseable", "truncated", "empty"));
+                         ::testing::Values("oversized", "unparseable", "truncated", "empty",
+                                           "console_flood", "wrong_result"),
+                         [](const auto& info) { return std::string(info.param); });
 
 TEST_F(Hostile, ASegfaultIsReportedWithItsSignal) {
   api::ExecutionResult r = sup_->Run(Code("hostile.crash()", 3000));

@@ -13,7 +13,10 @@
 //                          loudly: it expected the worker to die).
 //   hostile.garbage(kind)  writes a malformed frame straight to fd 1:
 //                          "oversized", "unparseable", "truncated" (then
-//                          _exit(0)) or "empty" (a WorkerFrame with no oneof).
+//                          _exit(0)), "empty" (a WorkerFrame with no oneof),
+//                          "console_flood" (well-formed console frames far
+//                          past the run's output cap) or "wrong_result" (a
+//                          Result for an execution that is not running).
 //   hostile.crash()        SIGSEGV by a write to address 0.
 //   hostile.spin()         a native loop that never returns to Duktape: only
 //                          the supervisor's hard kill stops it.
@@ -28,6 +31,11 @@
 #include <sys/syscall.h>
 #include <netinet/in.h>
 #include <termios.h>
+
+#include <string>
+
+#include "proto/frame.h"
+#include "proto/worker.pb.h"
 #include <unistd.h>
 
 #include <cerrno>
@@ -138,6 +146,22 @@ duk_ret_t HostileGarbage(duk_context* ctx) {
   } else if (kind == "empty") {
     const unsigned char bytes[] = {0, 0, 0, 0};
     RawWrite(bytes, sizeof(bytes));
+  } else if (kind == "console_flood") {
+    stockade::wire::WorkerFrame frame;
+    auto* line = frame.mutable_console()->add_lines();
+    line->set_stream(stockade::api::STDOUT);
+    line->set_text(std::string(60 * 1024, 'f'));
+    std::string bytes;
+    (void)stockade::wire::AppendFrame(frame, 1u << 20, &bytes);
+    for (int i = 0; i < 200; ++i) RawWrite(bytes.data(), bytes.size());  // ~12 MB
+  } else if (kind == "wrong_result") {
+    stockade::wire::WorkerFrame frame;
+    frame.mutable_result()->set_execution_id(0xDEADBEEF);
+    frame.mutable_result()->set_status(stockade::api::OK);
+    frame.mutable_result()->set_value_json("\"forged\"");
+    std::string bytes;
+    (void)stockade::wire::AppendFrame(frame, 1u << 20, &bytes);
+    RawWrite(bytes.data(), bytes.size());
   } else {
     (void)duk_error(ctx, DUK_ERR_TYPE_ERROR, "hostile.garbage: unknown kind %s", kind.data());
   }
