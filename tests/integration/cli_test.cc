@@ -1,0 +1,102 @@
+// `stockade run` as a user runs it: the real binary on the examples, each
+// outcome with its exit code and what it prints.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct Output {
+  int code = -1;
+  std::string out;  // stdout and stderr, in order
+};
+
+Output RunCli(const std::string& args, const std::string& stdin_text = "") {
+  std::string cmd = std::string(STOCKADE_BIN_DIR) + "/stockade run " + args + " 2>&1";
+  // printf interprets escapes such as \377 in stdin_text (which has no %).
+  if (!stdin_text.empty()) cmd = "printf '" + stdin_text + "' | " + cmd;
+  Output o;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return o;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
+  const int st = pclose(p);
+  o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
+}
+
+std::string Example(const char* name) { return std::string(STOCKADE_SOURCE_DIR) + "/examples/" + name; }
+
+TEST(Cli, HelloPrintsConsoleThenTheResult) {
+  Output o = RunCli(Example("hello.js"));
+  EXPECT_EQ(o.code, 0) << o.out;
+  EXPECT_NE(o.out.find("hello from a confined worker\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("{\"primes\":[2,3,5,7,11,13,17,19,23,29],\"sum\":129}"), std::string::npos) << o.out;
+}
+
+TEST(Cli, EachOutcomeHasItsExitCode) {
+  struct Case {
+    std::string args;
+    int code;
+    const char* says;
+  } cases[] = {
+      {Example("runtime_error.js"), 1, "TypeError"},
+      {Example("syntax_error.js"), 3, "SyntaxError"},
+      {"--timeout 200ms " + Example("infinite_loop.js"), 4, "TIMEOUT"},
+      {Example("memory_bomb.js"), 5, "MEMORY_LIMIT"},
+      {"--worker " + std::string(STOCKADE_BIN_DIR) + "/stockade-worker-hostile " +
+           Example("hostile/forbidden_syscall.js"),
+       7, "POLICY_VIOLATION (socket)"},
+      {"--worker " + std::string(STOCKADE_BIN_DIR) + "/stockade-worker-hostile " + Example("hostile/crash.js"),
+       8, "WORKER_CRASHED"},
+      {"--no-such-flag x.js", 2, "unknown option"},
+      {"/nonexistent.js", 2, "cannot read"},
+  };
+  for (const Case& c : cases) {
+    Output o = RunCli(c.args);
+    EXPECT_EQ(o.code, c.code) << c.args << "\n" << o.out;
+    EXPECT_NE(o.out.find(c.says), std::string::npos) << c.args << "\n" << o.out;
+  }
+}
+
+TEST(Cli, ResultOverTheCapIsOutputLimit) {
+  // The strict preset caps results at 1 MiB.
+  Output o = RunCli("--policy strict -", "var s = \"x\"; for (var i = 0; i < 21; i++) s += s; s");
+  EXPECT_EQ(o.code, 6) << o.out;
+  EXPECT_NE(o.out.find("OUTPUT_LIMIT"), std::string::npos) << o.out;
+}
+
+TEST(Cli, InvalidUtf8IsAnInvalidRequest) {
+  Output o = RunCli("-", "\\377\\376");
+  EXPECT_EQ(o.code, 11) << o.out;
+  EXPECT_NE(o.out.find("UTF-8"), std::string::npos) << o.out;
+}
+
+TEST(Cli, JsonCarriesTheTypedResult) {
+  Output o = RunCli("--json --timeout 1s -", "console.log(\"a\"); 6 * 7");
+  EXPECT_EQ(o.code, 0) << o.out;
+  EXPECT_NE(o.out.find("\"status\":\"OK\""), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"valueJson\":\"42\""), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"timeoutMs\":1000"), std::string::npos) << o.out;
+}
+
+TEST(Cli, OutputFloodIsTruncatedAndSaysSo) {
+  Output o = RunCli("--output 4K " + Example("output_flood.js"));
+  EXPECT_EQ(o.code, 0) << o.out.substr(0, 200);
+  EXPECT_NE(o.out.find("console output truncated"), std::string::npos);
+  EXPECT_NE(o.out.find("line 0\n"), std::string::npos);
+  EXPECT_NE(o.out.find("line 199999\n"), std::string::npos);
+  EXPECT_LT(o.out.size(), 16u * 1024);
+}
+
+TEST(Cli, BadPolicyFileIsNamed) {
+  Output o = RunCli("--policy /nonexistent.textproto " + Example("hello.js"));
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.out.find("/nonexistent.textproto"), std::string::npos) << o.out;
+}
+
+}  // namespace
