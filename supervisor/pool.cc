@@ -160,13 +160,7 @@ void Pool::Submit(std::shared_ptr<Job> job) {
     Finish(*job, Rejection(api::CANCELLED, "the supervisor is shutting down"));
     return;
   }
-  if (!idle_.empty()) {
-    IdleWaiter* waiter = idle_.front();
-    idle_.pop_front();
-    waiter->assigned = std::move(job);
-    waiter->timer.cancel();
-    return;
-  }
+  if (HandToIdleWorker(job)) return;
   if (queue_.size() >= policy_.pool().queue_capacity()) {
     api::ExecutionResult r = Rejection(
         api::QUEUE_FULL, "all workers are busy and the queue holds " +
@@ -186,15 +180,19 @@ void Pool::Submit(std::shared_ptr<Job> job) {
   queue_.push_back(std::move(job));
 }
 
+bool Pool::HandToIdleWorker(std::shared_ptr<Job>& job) {
+  if (idle_.empty()) return false;
+  // Oldest idle worker first: the one that just finished is still building
+  // its next clean environment.
+  IdleWaiter* waiter = idle_.front();
+  idle_.pop_front();
+  waiter->assigned = std::move(job);
+  waiter->timer.cancel();
+  return true;
+}
+
 void Pool::Requeue(std::shared_ptr<Job> job) {
-  if (!idle_.empty()) {
-    IdleWaiter* waiter = idle_.front();
-    idle_.pop_front();
-    waiter->assigned = std::move(job);
-    waiter->timer.cancel();
-    return;
-  }
-  queue_.push_front(std::move(job));
+  if (!HandToIdleWorker(job)) queue_.push_front(std::move(job));
 }
 
 void Pool::OnQueueDeadline(const std::shared_ptr<Job>& job) {

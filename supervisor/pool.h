@@ -99,6 +99,7 @@ class Pool {
   boost::asio::awaitable<policy::RecycleReason> RunJob(std::shared_ptr<WorkerProcess> worker,
                                                        std::shared_ptr<Job> job);
   void Finish(Job& job, api::ExecutionResult result);
+  bool HandToIdleWorker(std::shared_ptr<Job>& job);  // moves job only on success
   void Requeue(std::shared_ptr<Job> job);
   void OnQueueDeadline(const std::shared_ptr<Job>& job);
   void SlotEnded();
