@@ -181,6 +181,12 @@ int RunCommand(int argc, char** argv) {
   // leaving the terminal with a half-reported result; a second one kills.
   std::atomic<std::uint64_t> execution_id{0};
   std::thread canceller = CancelOnSignal(**sup, execution_id);
+  if ((*sup)->confinement().cgroup() == "none") {
+    // A missing layer is said out loud, never silently skipped.
+    WriteAll(STDERR_FILENO, "[stockade] no cgroup limits for this run (" +
+                                (*sup)->confinement().cgroup_detail() +
+                                "); seccomp and rlimits still apply\n");
+  }
   ConsoleSink sink;
   if (!json) {
     sink = [](const api::ConsoleLine& line) {

@@ -49,8 +49,29 @@ Pool::~Pool() = default;
 void Pool::Start() {
   for (std::uint32_t i = 0; i < policy_.pool().size(); ++i) {
     ++live_slots_;
-    asio::co_spawn(io_, RunSlot(), asio::detached);
+    SpawnSlot();
   }
+}
+
+void Pool::SpawnSlot() {
+  // Nothing in a slot is meant to throw (error codes throughout); if
+  // something still does (std::bad_alloc), the slot is logged and started
+  // again so the pool keeps its size.
+  asio::co_spawn(io_, RunSlot(), [this](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      Log(LogLevel::kError, "pool_slot_failed", {{"error", ex.what()}});
+    } catch (...) {
+      Log(LogLevel::kError, "pool_slot_failed", {{"error", "unknown exception"}});
+    }
+    if (stopping_) {
+      SlotEnded();
+    } else {
+      SpawnSlot();
+    }
+  });
 }
 
 awaitable<void> Pool::RunSlot() {

@@ -94,6 +94,7 @@ class Pool {
  private:
   struct IdleWaiter;
 
+  void SpawnSlot();
   boost::asio::awaitable<void> RunSlot();
   boost::asio::awaitable<std::shared_ptr<Job>> NextJob(std::shared_ptr<WorkerProcess> worker);
   boost::asio::awaitable<policy::RecycleReason> RunJob(std::shared_ptr<WorkerProcess> worker,

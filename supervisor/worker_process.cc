@@ -103,11 +103,15 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
 
   const int watch = fcntl(w->child_.pidfd(), F_DUPFD_CLOEXEC, 0);
   if (watch < 0) co_return ErrnoError("dup pidfd");
-  w->exit_watch_.assign(watch);
-  w->to_worker_.assign(spawned->to_worker.release());
-  w->from_worker_.assign(spawned->from_worker.release());
-  w->to_worker_.non_blocking(true);
-  w->from_worker_.non_blocking(true);
+  // Error-code overloads throughout: registering with epoll can fail (e.g.
+  // max_user_watches), and that must be a failed spawn, not an exception.
+  error_code ec;
+  w->exit_watch_.assign(watch, ec);
+  if (!ec) w->to_worker_.assign(spawned->to_worker.release(), ec);
+  if (!ec) w->from_worker_.assign(spawned->from_worker.release(), ec);
+  if (!ec) w->to_worker_.non_blocking(true, ec);
+  if (!ec) w->from_worker_.non_blocking(true, ec);
+  if (ec) co_return Status::Error("register worker descriptors: " + ec.message());
 
   // Init fits in the pipe buffer (a few hundred bytes of BPF), so it is
   // written now and the worker finds it as soon as it is up.
@@ -118,7 +122,6 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
   init.mutable_init()->set_worker_id(id);
   std::string bytes;
   if (!wire::AppendFrame(init, kMaxSupervisorFrame, &bytes)) co_return Status::Error("Init frame too large");
-  error_code ec;
   asio::write(w->to_worker_, asio::buffer(bytes), ec);
   if (ec) co_return Status::Error("write Init to worker: " + ec.message());
   co_return w;
@@ -160,7 +163,13 @@ awaitable<Status> WorkerProcess::WaitReady() {
       co_await CollectDeath();
       co_return listener.status().With("worker " + std::to_string(id_));
     }
-    listener_.assign(listener->Release().release());
+    error_code ec;
+    listener_.assign(listener->Release().release(), ec);
+    if (ec) {
+      KillNow();
+      co_await CollectDeath();
+      co_return Status::Error("worker " + std::to_string(id_) + ": register listener: " + ec.message());
+    }
     asio::co_spawn(io_, WatchListener(shared_from_this()), asio::detached);
   }
   state_ = State::kIdle;

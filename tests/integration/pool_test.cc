@@ -163,3 +163,20 @@ TEST(Pool, AWorkerThatDiesWhileIdleIsReplacedBeforeItIsUsed) {
 
 }  // namespace
 }  // namespace stockade::testing
+
+namespace stockade::testing {
+namespace {
+
+TEST(Pool, RunsWithoutCgroupsWhenToldAndSaysSo) {
+  policy::Policy p = TestPolicy(1);
+  p.mutable_cgroup()->set_mode("none");
+  auto sup = StartSupervisor(p);
+  ASSERT_TRUE(sup);
+  EXPECT_EQ(sup->confinement().cgroup(), "none");
+  EXPECT_FALSE(sup->confinement().cgroup_detail().empty());
+  EXPECT_TRUE(sup->confinement().seccomp());
+  EXPECT_EQ(sup->Run(Code("1+2")).value_json(), "3");
+}
+
+}  // namespace
+}  // namespace stockade::testing
