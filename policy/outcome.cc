@@ -35,6 +35,11 @@ Outcome ClassifyWorkerDeath(const DeathFacts& f) {
     out.detail = "the script did not stop at its deadline and was killed";
     return out;
   }
+  if (f.fatal_out_of_memory) {
+    out.status = api::MEMORY_LIMIT;
+    out.detail = "the worker ran out of memory outside the interpreter heap (address-space limit)";
+    return out;
+  }
   if (f.oom_killed) {
     out.status = api::MEMORY_LIMIT;
     out.detail = "the worker's cgroup memory limit was exceeded (kernel OOM kill)";

@@ -26,6 +26,7 @@ struct DeathFacts {
   std::string violation_syscall; // seen by the seccomp listener (supervisor side)
   bool oom_killed = false;    // the cgroup's OOM killer ended it
   std::string fatal_message;  // a Fatal frame, if the worker sent one
+  bool fatal_out_of_memory = false;  // ... marked out_of_memory
 };
 
 struct Outcome {

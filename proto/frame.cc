@@ -3,6 +3,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "proto/status.h"
 
 namespace stockade {
@@ -28,6 +31,23 @@ bool AppendFrame(const google::protobuf::MessageLite& msg, std::size_t max_paylo
   p[2] = static_cast<unsigned char>(n >> 16);
   p[3] = static_cast<unsigned char>(n >> 24);
   return msg.SerializeWithCachedSizesToArray(p + kFrameHeaderBytes) != nullptr;
+}
+
+bool SingleFieldShape(std::string_view payload, FieldShape* shape) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(payload.data()),
+                                            static_cast<int>(payload.size()));
+  const std::uint32_t tag = in.ReadTag();
+  if (tag == 0) return false;
+  if (google::protobuf::internal::WireFormatLite::GetTagWireType(tag) !=
+      google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+    return false;
+  }
+  std::uint32_t length = 0;
+  if (!in.ReadVarint32(&length) || !in.Skip(static_cast<int>(length))) return false;
+  if (!in.ExpectAtEnd()) return false;
+  shape->number = google::protobuf::internal::WireFormatLite::GetTagFieldNumber(tag);
+  shape->length = length;
+  return true;
 }
 
 void FrameDecoder::Append(std::string_view bytes) {

@@ -18,9 +18,25 @@ namespace stockade::wire {
 
 inline constexpr std::size_t kFrameHeaderBytes = 4;
 
+// What one console line costs against a run's output cap on top of its text,
+// on both sides of the pipe: without it a flood of empty lines would be free
+// and could grow either side's memory without bound.
+inline constexpr std::size_t kConsoleLineCost = 8;
+
 // Appends header + serialized msg to *out. False if msg is over max_payload.
 bool AppendFrame(const google::protobuf::MessageLite& msg, std::size_t max_payload,
                  std::string* out);
+
+// The shape of a payload before it is parsed: a message with one oneof set
+// serializes as exactly one length-delimited field. Returns false for any
+// other shape. Lets a reader apply a per-kind size cap before parsing, since
+// parsing itself allocates per element (a batch of a million empty console
+// lines costs far more memory than its bytes).
+struct FieldShape {
+  int number = 0;
+  std::size_t length = 0;
+};
+bool SingleFieldShape(std::string_view payload, FieldShape* shape);
 
 class FrameDecoder {
  public:

@@ -30,6 +30,10 @@ constexpr std::size_t kMaxSupervisorFrame = 64u << 20;
 // Room above a run's output cap for lines the worker could not split.
 constexpr std::uint64_t kConsoleSlackBytes = 64u << 10;
 
+// Cap on every frame but a Result (the worker batches console lines in
+// ~16 KiB; Ready, Pong and Fatal are tiny).
+constexpr std::size_t kMaxSmallFrameBytes = 256u << 10;
+
 }  // namespace
 
 WorkerProcess::WorkerProcess(asio::io_context& io, const WorkerConfig& config, std::uint64_t id)
@@ -255,7 +259,7 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
     switch (reply->kind_case()) {
       case wire::WorkerFrame::kConsole:
         for (const api::ConsoleLine& line : reply->console().lines()) {
-          console_bytes += line.text().size();
+          console_bytes += line.text().size() + wire::kConsoleLineCost;
           if (console_bytes > console_cap) break;
           sink(line);
         }
@@ -281,6 +285,7 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
         co_return report;
       case wire::WorkerFrame::kFatal:
         facts_.fatal_message = reply->fatal().message();
+        facts_.fatal_out_of_memory = reply->fatal().out_of_memory();
         KillNow();
         break;
       default:
@@ -297,23 +302,18 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
 }
 
 awaitable<std::optional<wire::WorkerFrame>> WorkerProcess::ReadFrame() {
+  std::string payload;
   for (;;) {
-    wire::WorkerFrame frame;
-    switch (decoder_.PopMessage(&frame)) {
-      case wire::FrameDecoder::Parsed::kFrame:
-        if (frame.kind_case() == wire::WorkerFrame::KIND_NOT_SET) {
-          ProtocolError("empty frame");
-          co_return std::nullopt;
-        }
-        co_return frame;
-      case wire::FrameDecoder::Parsed::kOversized:
+    switch (decoder_.Pop(&payload)) {
+      case wire::FrameDecoder::Next::kFrame: {
+        if (auto frame = ParseFrame(payload)) co_return frame;
+        co_return std::nullopt;
+      }
+      case wire::FrameDecoder::Next::kOversized:
         ProtocolError("oversized frame: declared " + std::to_string(decoder_.last_declared_length()) +
                       " bytes, cap " + std::to_string(decoder_.max_payload()));
         co_return std::nullopt;
-      case wire::FrameDecoder::Parsed::kUnparseable:
-        ProtocolError("unparseable frame");
-        co_return std::nullopt;
-      case wire::FrameDecoder::Parsed::kNeedMore:
+      case wire::FrameDecoder::Next::kNeedMore:
         break;
     }
     error_code ec;
@@ -331,6 +331,32 @@ awaitable<std::optional<wire::WorkerFrame>> WorkerProcess::ReadFrame() {
     }
     decoder_.Append(std::string_view(read_buf_.data(), n));
   }
+}
+
+std::optional<wire::WorkerFrame> WorkerProcess::ParseFrame(const std::string& payload) {
+  // Check the shape and a per-kind cap before parsing: only a Result may be
+  // large, and parsing a big batch of tiny console lines would cost far more
+  // memory than its bytes.
+  wire::FieldShape shape;
+  if (!wire::SingleFieldShape(payload, &shape)) {
+    ProtocolError(payload.empty() ? "empty frame" : "unparseable frame");
+    return std::nullopt;
+  }
+  if (shape.number != wire::WorkerFrame::kResult && payload.size() > kMaxSmallFrameBytes) {
+    ProtocolError("frame of kind " + std::to_string(shape.number) + " is " +
+                  std::to_string(payload.size()) + " bytes, cap " + std::to_string(kMaxSmallFrameBytes));
+    return std::nullopt;
+  }
+  wire::WorkerFrame frame;
+  if (!frame.ParseFromString(payload)) {
+    ProtocolError("unparseable frame");
+    return std::nullopt;
+  }
+  if (frame.kind_case() == wire::WorkerFrame::KIND_NOT_SET) {
+    ProtocolError("frame of unknown kind " + std::to_string(shape.number));
+    return std::nullopt;
+  }
+  return frame;
 }
 
 void WorkerProcess::ProtocolError(std::string detail) {

@@ -108,6 +108,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   WorkerProcess(boost::asio::io_context& io, const WorkerConfig& config, std::uint64_t id);
 
   boost::asio::awaitable<std::optional<wire::WorkerFrame>> ReadFrame();
+  std::optional<wire::WorkerFrame> ParseFrame(const std::string& payload);
   boost::asio::awaitable<policy::Outcome> CollectDeath();
   boost::asio::awaitable<void> WaitExit();
   static boost::asio::awaitable<void> WatchListener(std::shared_ptr<WorkerProcess> self);

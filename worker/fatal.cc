@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <exception>
+#include <new>
 #include <string>
 
 #include "proto/frame.h"
@@ -12,7 +14,30 @@
 namespace stockade::worker {
 namespace {
 int g_fatal_fd = 1;
+std::string* g_oom_frame = nullptr;  // serialized in advance, never freed
+
+[[noreturn]] void OnOutOfMemory() {
+  if (g_oom_frame != nullptr) (void)WriteAll(g_fatal_fd, g_oom_frame->data(), g_oom_frame->size());
+  ::_exit(kExitOutOfMemory);
+}
+
+[[noreturn]] void OnTerminate() {
+  WriteFatalAndExit("uncaught C++ exception in the worker", kExitDuktapeFatal);
+}
+
 }  // namespace
+
+void InstallFailureHandlers() {
+  if (g_oom_frame == nullptr) {
+    wire::WorkerFrame frame;
+    frame.mutable_fatal()->set_message("the worker ran out of memory outside the interpreter heap");
+    frame.mutable_fatal()->set_out_of_memory(true);
+    g_oom_frame = new std::string();
+    (void)wire::AppendFrame(frame, kMaxFrameBytes, g_oom_frame);
+  }
+  std::set_new_handler(OnOutOfMemory);
+  std::set_terminate(OnTerminate);
+}
 
 void SetFatalFd(int fd) { g_fatal_fd = fd; }
 

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "proto/frame.h"
 #include "worker/utf8.h"
 
 namespace stockade::worker {
@@ -16,10 +17,12 @@ void OutputBuffer::Begin(std::uint64_t cap_bytes) {
     tail_budget_ = cap_bytes - head_budget_;
   }
   head_bytes_ = 0;
+  head_cost_ = 0;
   in_tail_ = false;
   dropped_ = false;
   tail_.clear();
   tail_bytes_ = 0;
+  tail_cost_ = 0;
   total_bytes_ = 0;
   lines_ = 0;
   batch().clear_lines();
@@ -30,8 +33,10 @@ void OutputBuffer::Add(api::Stream stream, std::string_view text, std::int64_t n
   if (!active_) return;
   ++lines_;
   total_bytes_ += text.size();
-  if (!in_tail_ && head_bytes_ + text.size() <= head_budget_) {
+  const std::uint64_t cost = text.size() + wire::kConsoleLineCost;
+  if (!in_tail_ && head_cost_ + cost <= head_budget_) {
     head_bytes_ += text.size();
+    head_cost_ += cost;
     Queue(stream, text, false, now_ns);
     if (pending_bytes_ >= kBatchBytes) Flush();
     return;
@@ -46,17 +51,25 @@ void OutputBuffer::Add(api::Stream stream, std::string_view text, std::int64_t n
 }
 
 void OutputBuffer::AddToTail(api::Stream stream, std::string_view text) {
-  if (text.size() > tail_budget_) {
-    text.remove_prefix(Utf8SuffixStart(text, tail_budget_));
+  if (tail_budget_ < wire::kConsoleLineCost) {
+    dropped_ = true;
+    return;
+  }
+  const std::uint64_t room = tail_budget_ - wire::kConsoleLineCost;
+  if (text.size() > room) {
+    text.remove_prefix(Utf8SuffixStart(text, room));
     dropped_ = true;
   }
-  while (!tail_.empty() && tail_bytes_ + text.size() > tail_budget_) {
+  const std::uint64_t cost = text.size() + wire::kConsoleLineCost;
+  while (!tail_.empty() && tail_cost_ + cost > tail_budget_) {
     tail_bytes_ -= tail_.front().text.size();
+    tail_cost_ -= tail_.front().text.size() + wire::kConsoleLineCost;
     tail_.pop_front();
     dropped_ = true;
   }
   tail_.push_back(TailLine{stream, std::string(text)});
   tail_bytes_ += text.size();
+  tail_cost_ += cost;
 }
 
 void OutputBuffer::Queue(api::Stream stream, std::string_view text, bool after_truncation,
@@ -68,7 +81,7 @@ void OutputBuffer::Queue(api::Stream stream, std::string_view text, bool after_t
   line->set_after_truncation(after_truncation);
   // Per-line framing overhead counts too, or a flood of empty lines would
   // never fill a batch.
-  pending_bytes_ += text.size() + 8;
+  pending_bytes_ += text.size() + wire::kConsoleLineCost;
 }
 
 void OutputBuffer::Flush() {

@@ -8,7 +8,8 @@
 // always before the Result. Batching keeps a million console.log calls to a
 // few hundred write() calls.
 //
-// The cap (limits.output_bytes, counted in bytes of line text) never kills a
+// The cap (limits.output_bytes, counted in bytes of line text plus
+// wire::kConsoleLineCost per line, so empty lines are not free) never kills a
 // run: the first half of the cap is streamed as it comes (whole lines only);
 // after that only the last half-cap bytes of lines are kept in a ring, sent
 // at the end marked after_truncation when anything was dropped. A single line
@@ -71,11 +72,13 @@ class OutputBuffer {
   bool active_ = false;
   std::uint64_t head_budget_ = 0;
   std::uint64_t tail_budget_ = 0;
-  std::uint64_t head_bytes_ = 0;
+  std::uint64_t head_bytes_ = 0;  // text bytes streamed
+  std::uint64_t head_cost_ = 0;   // head_bytes_ + per-line cost
   bool in_tail_ = false;
   bool dropped_ = false;
   std::deque<TailLine> tail_;
-  std::uint64_t tail_bytes_ = 0;
+  std::uint64_t tail_bytes_ = 0;  // text bytes kept in the tail
+  std::uint64_t tail_cost_ = 0;   // tail_bytes_ + per-line cost
   std::uint64_t total_bytes_ = 0;
   std::uint64_t lines_ = 0;
 };

@@ -39,6 +39,7 @@ int RunWorker(int in_fd, int out_fd, WorkerOptions options) {
   // death by SIGPIPE that looks like a crash.
   ::signal(SIGPIPE, SIG_IGN);
   SetFatalFd(out_fd);
+  InstallFailureHandlers();
   FdFrameWriter writer(out_fd);
   FdFrameReader reader(in_fd, kMaxFrameBytes);
   wire::SupervisorFrame request;

@@ -202,6 +202,9 @@ TEST(Outcome, SupervisorObservationsOutrankHowTheProcessEnded) {
   f.oom_killed = true;
   EXPECT_EQ(ClassifyWorkerDeath(f).status, api::MEMORY_LIMIT);
   f.oom_killed = false;
+  f.fatal_out_of_memory = true;
+  EXPECT_EQ(ClassifyWorkerDeath(f).status, api::MEMORY_LIMIT);
+  f.fatal_out_of_memory = false;
   f.framing_killed = true;
   f.framing_detail = "oversized";
   o = ClassifyWorkerDeath(f);

@@ -155,7 +155,9 @@ TEST_F(ConsoleTest, MillionLogsAreBatched) {
 }
 
 TEST_F(ConsoleTest, FloodKeepsHeadAndTail) {
-  // 10000 lines of 10 bytes ("line-NNNNN") against a 10000-byte cap.
+  // 10000 lines of 10 bytes ("line-NNNNN") against a 10000-byte cap; each
+  // line costs 10 + 8 (wire::kConsoleLineCost), so each half of the cap
+  // (5000) holds 277 lines.
   wire::Result r = Run(
       "for (var i = 0; i < 10000; i++) console.log('line-' + ('0000' + i).slice(-5)); 'ok'",
       10000);
@@ -164,20 +166,22 @@ TEST_F(ConsoleTest, FloodKeepsHeadAndTail) {
   EXPECT_TRUE(r.output().truncated());
   EXPECT_EQ(r.output().total_bytes(), 100000u);
   EXPECT_EQ(r.output().lines(), 10000u);
-  EXPECT_EQ(r.output().kept_bytes(), 10000u);
-  ASSERT_EQ(sink_.lines.size(), 1000u);
-  // Head: the first 500 lines, streamed, not marked.
+  EXPECT_EQ(r.output().kept_bytes(), 5540u);
+  ASSERT_EQ(sink_.lines.size(), 554u);
+  // Head: the first 277 lines, streamed, not marked.
   EXPECT_EQ(sink_.lines[0].text, "line-00000");
-  EXPECT_EQ(sink_.lines[499].text, "line-00499");
-  EXPECT_FALSE(sink_.lines[499].after_truncation);
-  // Tail: the last 500 lines, marked.
-  EXPECT_EQ(sink_.lines[500].text, "line-09500");
-  EXPECT_TRUE(sink_.lines[500].after_truncation);
-  EXPECT_EQ(sink_.lines[999].text, "line-09999");
+  EXPECT_EQ(sink_.lines[276].text, "line-00276");
+  EXPECT_FALSE(sink_.lines[276].after_truncation);
+  // Tail: the last 277 lines, marked.
+  EXPECT_EQ(sink_.lines[277].text, "line-09723");
+  EXPECT_TRUE(sink_.lines[277].after_truncation);
+  EXPECT_EQ(sink_.lines[553].text, "line-09999");
 }
 
 TEST_F(ConsoleTest, OutputJustOverHalfTheCapIsNotTruncated) {
-  wire::Result r = Run("for (var i = 0; i < 7; i++) console.log('0123456789')", 100);
+  // 7 lines cost 7 x 18 = 126 bytes: the head (100) takes 5, the tail the
+  // other 2, and nothing is dropped.
+  wire::Result r = Run("for (var i = 0; i < 7; i++) console.log('0123456789')", 200);
   EXPECT_EQ(r.output().total_bytes(), 70u);
   EXPECT_EQ(r.output().kept_bytes(), 70u);
   EXPECT_FALSE(r.output().truncated());
@@ -186,16 +190,26 @@ TEST_F(ConsoleTest, OutputJustOverHalfTheCapIsNotTruncated) {
 }
 
 TEST_F(ConsoleTest, HugeLineIsCutOnACharacterBoundary) {
-  // 3-byte characters; a 100-byte tail budget is not a multiple of 3.
+  // 3-byte characters; a 100-byte tail budget less the 8-byte line cost
+  // leaves 92 bytes, not a multiple of 3: 30 whole characters fit.
   wire::Result r = Run("var s = ''; for (var i = 0; i < 1000; i++) s += '\\u4e16'; console.log(s)",
                        200);
   ASSERT_EQ(sink_.lines.size(), 1u);
   const std::string& t = sink_.lines[0].text;
   EXPECT_TRUE(IsValidUtf8(t));
-  EXPECT_EQ(t.size(), 99u);
+  EXPECT_EQ(t.size(), 90u);
   EXPECT_TRUE(r.output().truncated());
   EXPECT_EQ(r.output().total_bytes(), 3000u);
-  EXPECT_EQ(r.output().kept_bytes(), 99u);
+  EXPECT_EQ(r.output().kept_bytes(), 90u);
+}
+
+TEST_F(ConsoleTest, EmptyLinesCountAgainstTheCap) {
+  wire::Result r = Run("for (var i = 0; i < 100000; i++) console.log(); 1", 1000);
+  EXPECT_TRUE(r.output().truncated());
+  EXPECT_EQ(r.output().lines(), 100000u);
+  // 1000 bytes of cap at 8 bytes a line: at most 125 lines kept in all.
+  EXPECT_LE(sink_.lines.size(), 125u);
+  EXPECT_GT(sink_.lines.size(), 100u);
 }
 
 TEST_F(ConsoleTest, LoneSurrogatesAndAstralCharacters) {
