@@ -6,13 +6,25 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <string_view>
 
 namespace stockade::supervisor {
 
 StatusOr<SeccompListener> SeccompListener::TakeFrom(int pidfd, int target_fd) {
   const long fd = syscall(SYS_pidfd_getfd, pidfd, target_fd, 0);
   if (fd < 0) return ErrnoError("pidfd_getfd(worker listener fd " + std::to_string(target_fd) + ")");
-  return SeccompListener(UniqueFd(static_cast<int>(fd)));
+  UniqueFd owned(static_cast<int>(fd));
+  // The fd number came from the worker: make sure it really is a seccomp
+  // listener and not, say, one of its pipes (holding a pipe's read end would
+  // keep our writes to a dead worker from ever failing).
+  char link[64] = {};
+  const std::string path = "/proc/self/fd/" + std::to_string(owned.get());
+  const ssize_t n = readlink(path.c_str(), link, sizeof link - 1);
+  if (n < 0 || std::string_view(link, static_cast<std::size_t>(n)) != "anon_inode:seccomp notify") {
+    return Status::Error("worker fd " + std::to_string(target_fd) + " is not a seccomp listener (" +
+                         std::string(link, n > 0 ? static_cast<std::size_t>(n) : 0) + ")");
+  }
+  return SeccompListener(std::move(owned));
 }
 
 StatusOr<std::string> SeccompListener::ReceiveViolation(int fd) {

@@ -12,6 +12,7 @@
 
 #include "supervisor/log.h"
 #include "supervisor/off_thread.h"
+#include "supervisor/proc_status.h"
 #include "supervisor/seccomp_listener.h"
 
 namespace stockade::supervisor {
@@ -155,10 +156,15 @@ awaitable<Status> WorkerProcess::WaitReady() {
                                                     : o.detail));
   }
   ready_ = frame->ready();
-  if (!config_.seccomp_bpf.empty() && !ready_.seccomp_loaded()) {
-    KillNow();
-    co_await CollectDeath();
-    co_return Status::Error("worker " + std::to_string(id_) + " did not load its seccomp filter");
+  if (!config_.seccomp_bpf.empty()) {
+    // Ask the kernel, not the worker, whether the filter is in force.
+    Status in_force = CheckSeccompInForce(child_.pid());
+    if (!ready_.seccomp_loaded() || !in_force.ok()) {
+      KillNow();
+      co_await CollectDeath();
+      co_return Status::Error("worker " + std::to_string(id_) + " is not under its seccomp filter: " +
+                              (in_force.ok() ? "it says it did not load it" : in_force.message()));
+    }
   }
   if (config_.seccomp_listener) {
     auto listener = SeccompListener::TakeFrom(child_.pidfd(), ready_.seccomp_listener_fd());
@@ -199,24 +205,34 @@ awaitable<void> WorkerProcess::WatchIdleExit(std::weak_ptr<WorkerProcess> weak) 
 }
 
 awaitable<void> WorkerProcess::WatchListener(std::shared_ptr<WorkerProcess> self) {
-  error_code ec;
-  co_await self->listener_.async_wait(asio::posix::stream_descriptor::wait_read,
-                                      asio::redirect_error(use_awaitable, ec));
-  if (ec || self->state_ == State::kDead) co_return;
-  self->PollListenerOnce();
+  // Until the worker is gone: a notification that could not be received
+  // (withdrawn when the worker died) must not end the watch.
+  while (self->state_ != State::kDead && self->facts_.violation_syscall.empty()) {
+    error_code ec;
+    co_await self->listener_.async_wait(asio::posix::stream_descriptor::wait_read,
+                                        asio::redirect_error(use_awaitable, ec));
+    if (ec || self->state_ == State::kDead || self->state_ == State::kRetiring) co_return;
+    // Hung up: no process is left under the filter, nothing more can come.
+    if (self->PollListenerOnce()) co_return;
+  }
 }
 
-void WorkerProcess::PollListenerOnce() {
-  if (!listener_.is_open() || !facts_.violation_syscall.empty()) return;
+bool WorkerProcess::PollListenerOnce() {
+  if (!listener_.is_open() || !facts_.violation_syscall.empty()) return false;
   pollfd p{listener_.native_handle(), POLLIN, 0};
-  if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) return;
-  // The kernel, not the worker, tells us which syscall was attempted.
-  auto name = SeccompListener::ReceiveViolation(listener_.native_handle());
-  if (!name.ok()) return;  // POLLHUP after the worker died: nothing pending
-  facts_.violation_syscall = *name;
-  Log(LogLevel::kWarn, "policy_violation",
-      {{"worker", id_}, {"pid", static_cast<long>(child_.pid())}, {"syscall", *name}});
-  KillNow();
+  if (poll(&p, 1, 0) != 1) return false;
+  if (p.revents & POLLIN) {
+    // The kernel, not the worker, tells us which syscall was attempted.
+    auto name = SeccompListener::ReceiveViolation(listener_.native_handle());
+    if (name.ok()) {
+      facts_.violation_syscall = *name;
+      Log(LogLevel::kWarn, "policy_violation",
+          {{"worker", id_}, {"pid", static_cast<long>(child_.pid())}, {"syscall", *name}});
+      KillNow();
+      return false;
+    }
+  }
+  return (p.revents & POLLHUP) != 0;
 }
 
 awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink sink) {
@@ -370,6 +386,10 @@ void WorkerProcess::ProtocolError(std::string detail) {
 
 void WorkerProcess::KillNow() {
   if (child_ && !child_.reaped()) (void)child_.Signal(SIGKILL);
+  // A write blocked on a full pipe must not wait for the dead worker's
+  // reader: cancel it, and the run proceeds to collect the death.
+  error_code ignored;
+  to_worker_.cancel(ignored);
 }
 
 void WorkerProcess::Cancel() {

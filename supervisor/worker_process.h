@@ -115,7 +115,8 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   static boost::asio::awaitable<void> WatchIdleExit(std::weak_ptr<WorkerProcess> weak);
   void ProtocolError(std::string detail);
   void KillNow();
-  void PollListenerOnce();
+  // Collects a pending violation, if any; true when the listener hung up.
+  bool PollListenerOnce();
 
   boost::asio::io_context& io_;
   const WorkerConfig& config_;
