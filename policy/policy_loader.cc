@@ -72,6 +72,9 @@ Status ValidatePolicy(const Policy& p) {
   const std::string& mode = p.cgroup().mode();
   STOCKADE_RETURN_IF_ERROR(need(mode == "auto" || mode == "v2" || mode == "v1" || mode == "none",
                                 "cgroup.mode must be one of auto, v2, v1, none"));
+  STOCKADE_RETURN_IF_ERROR(need(p.identity().uid() != 0 && p.identity().gid() != 0,
+                                "identity.uid and identity.gid must not be 0 (root); set "
+                                "identity.unsafe_keep_root to keep root on purpose"));
   return ValidateAllowlist(p.seccomp()).With("policy: seccomp");
 }
 

@@ -81,6 +81,9 @@ struct ChildArgs {
   bool new_session = false;
   bool die_with_parent = false;
   bool no_new_privs = false;
+  bool set_ids = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
   pid_t parent_pid = 0;
 
   const char* step = nullptr;
@@ -127,6 +130,17 @@ int ChildMain(void* arg) {
   }
 
   if (a->new_session && ::syscall(SYS_setsid) < 0) ChildFail(a, "setsid", errno);
+
+  // Identity, after the cgroup writes (which need our privileges) and
+  // before the parent-death signal (a credential change clears it) and the
+  // rlimits (RLIMIT_NPROC = 0 is checked against the new uid's processes at
+  // setresuid time, so it must be lowered only afterwards). Raw syscalls:
+  // glibc's setresuid would signal every thread of the supervisor.
+  if (a->set_ids) {
+    if (::syscall(SYS_setgroups, 0, nullptr) < 0) ChildFail(a, "setgroups(0)", errno);
+    if (::syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) ChildFail(a, "setresgid", errno);
+    if (::syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0) ChildFail(a, "setresuid", errno);
+  }
 
   if (a->die_with_parent) {
     if (::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
@@ -230,6 +244,9 @@ StatusOr<ChildProcess> Spawn(const SpawnSpec& spec) {
   args.new_session = spec.new_session;
   args.die_with_parent = spec.die_with_parent;
   args.no_new_privs = spec.no_new_privs;
+  args.set_ids = spec.uid.has_value() || spec.gid.has_value();
+  args.uid = spec.uid.value_or(::getuid());
+  args.gid = spec.gid.value_or(::getgid());
   args.parent_pid = ::getpid();
   const SpawnRlimits& r = spec.rlimits;
   if (r.address_space_bytes) {

@@ -13,6 +13,8 @@
 //     would hold the untrusted heap and could fill the disk) and RLIMIT_NPROC
 //     = 0 (the worker has no business creating processes; seccomp forbids it
 //     too, this is the second layer);
+//   - optionally another uid/gid with no supplementary groups, which for a
+//     root supervisor also drops every capability;
 //   - membership of the worker cgroups (written before exec, so the new image
 //     is charged to the worker from its first page);
 //   - optionally a new session, SIGKILL on parent death and no_new_privs.
@@ -72,6 +74,11 @@ struct SpawnSpec {
   bool new_session = true;      // setsid(): no controlling terminal, own group
   bool die_with_parent = true;  // PR_SET_PDEATHSIG(SIGKILL), race-checked
   bool no_new_privs = true;     // PR_SET_NO_NEW_PRIVS: setuid bits are inert
+  // Run as this uid/gid with no supplementary groups (needs root). Leaving
+  // uid 0 also empties the capability sets, so a root supervisor's worker
+  // holds no capability and RLIMIT_NPROC applies to it. Unset: keep ours.
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
 };
 
 // Starts the child and returns once execve has succeeded. On failure returns

@@ -72,6 +72,17 @@ Status Supervisor::Init() {
   config.spawn_timeout = std::chrono::milliseconds(p.pool().spawn_timeout_ms());
   config.hard_kill_grace = std::chrono::milliseconds(p.limits().hard_kill_grace_ms());
 
+  if (geteuid() == 0 && !p.identity().unsafe_keep_root()) {
+    config.uid = p.identity().uid();
+    config.gid = p.identity().gid();
+    confinement_.set_identity("uid " + std::to_string(*config.uid) + " gid " +
+                              std::to_string(*config.gid) + ", no capabilities");
+  } else if (geteuid() == 0) {
+    confinement_.set_identity("root with capabilities (identity.unsafe_keep_root)");
+  } else {
+    confinement_.set_identity("uid " + std::to_string(geteuid()) + " (the supervisor's own)");
+  }
+
   confinement_.set_seccomp(true);
   confinement_.set_seccomp_mode(notify ? "user-notify" : "kill");
   confinement_.set_no_new_privs(true);

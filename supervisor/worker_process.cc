@@ -82,6 +82,8 @@ StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
   spec.stdin_fd = to_child_r.get();
   spec.stdout_fd = from_child_w.get();
   spec.rlimits = config.rlimits;
+  spec.uid = config.uid;
+  spec.gid = config.gid;
   if (config.cgroups != nullptr && config.cgroups->version() != "none") {
     auto cg = config.cgroups->CreateWorker("w" + std::to_string(id), config.cgroup_limits);
     if (!cg.ok()) return cg.status().With("worker " + std::to_string(id) + " cgroup");

@@ -145,6 +145,18 @@ TEST_F(Outside, OnlyItsPipesAnEmptyEnvironmentAndAFilter) {
   EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos);
 }
 
+TEST_F(Outside, RunsAsNobodyWithoutCapabilities) {
+  if (geteuid() != 0) GTEST_SKIP() << "identity switching needs a root supervisor";
+  const std::string status = Slurp("/proc/" + std::to_string(pid_) + "/status");
+  EXPECT_NE(status.find("Uid:\t65534\t65534\t65534\t65534"), std::string::npos) << status;
+  EXPECT_NE(status.find("Gid:\t65534\t65534\t65534\t65534"), std::string::npos) << status;
+  EXPECT_NE(status.find("Groups:\t \n"), std::string::npos) << status;  // none
+  for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapAmb"}) {
+    EXPECT_NE(status.find(std::string(set) + ":\t0000000000000000"), std::string::npos) << set;
+  }
+  EXPECT_NE(sup_->confinement().identity().find("no capabilities"), std::string::npos);
+}
+
 TEST_F(Outside, CgroupMembershipWhenTheHostHasCgroups) {
   if (sup_->confinement().cgroup() == "none") {
     GTEST_SKIP() << "no cgroups on this host: " << sup_->confinement().cgroup_detail();

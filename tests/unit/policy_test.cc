@@ -90,6 +90,14 @@ TEST(PolicyLoader, ValidationRejectsInconsistentCeilings) {
   EXPECT_NE(st.message().find("max_timeout_ms"), std::string::npos);
 }
 
+TEST(PolicyLoader, RootWorkersNeedTheUnsafeFlag) {
+  Policy p = Default();
+  p.mutable_identity()->set_uid(0);
+  Status st = ValidatePolicy(p);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("unsafe_keep_root"), std::string::npos);
+}
+
 TEST(PolicyLoader, AllowlistInAFileReplacesTheDefaultList) {
   std::string path = WriteTemp(
       "seccomp { allow { name: \"read\" reason: \"r\" } allow { name: \"write\" reason: \"w\" } }\n");
