@@ -137,6 +137,14 @@ int ChildMain(void* arg) {
   // setresuid time, so it must be lowered only afterwards). Raw syscalls:
   // glibc's setresuid would signal every thread of the supervisor.
   if (a->set_ids) {
+    // Empty the bounding set too (while we still hold CAP_SETPCAP): nothing
+    // exec'd later could regain a capability even through a file's caps.
+    for (int cap = 0; cap < 64; ++cap) {
+      if (::syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+        if (errno == EPERM) break;  // not privileged: there is nothing to drop
+        ChildFail(a, "prctl(PR_CAPBSET_DROP)", errno);
+      }
+    }
     if (::syscall(SYS_setgroups, 0, nullptr) < 0) ChildFail(a, "setgroups(0)", errno);
     if (::syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) ChildFail(a, "setresgid", errno);
     if (::syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0) ChildFail(a, "setresuid", errno);

@@ -151,7 +151,7 @@ TEST_F(Outside, RunsAsNobodyWithoutCapabilities) {
   EXPECT_NE(status.find("Uid:\t65534\t65534\t65534\t65534"), std::string::npos) << status;
   EXPECT_NE(status.find("Gid:\t65534\t65534\t65534\t65534"), std::string::npos) << status;
   EXPECT_NE(status.find("Groups:\t \n"), std::string::npos) << status;  // none
-  for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapAmb"}) {
+  for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
     EXPECT_NE(status.find(std::string(set) + ":\t0000000000000000"), std::string::npos) << set;
   }
   EXPECT_NE(sup_->confinement().identity().find("no capabilities"), std::string::npos);
