@@ -181,6 +181,7 @@ void Pool::Submit(std::shared_ptr<Job> job) {
     Finish(*job, Rejection(api::CANCELLED, "the supervisor is shutting down"));
     return;
   }
+  jobs_[job->execute.execution_id()] = job;
   if (HandToIdleWorker(job)) return;
   if (queue_.size() >= policy_.pool().queue_capacity()) {
     api::ExecutionResult r = Rejection(
@@ -191,14 +192,20 @@ void Pool::Submit(std::shared_ptr<Job> job) {
     Finish(*job, std::move(r));
     return;
   }
+  ArmQueueDeadline(job);
+  queue_.push_back(std::move(job));
+}
+
+void Pool::ArmQueueDeadline(const std::shared_ptr<Job>& job) {
+  // Measured from submission: a job put back after its worker died keeps
+  // its original deadline rather than starting a new one.
   job->queue_timer = std::make_unique<asio::steady_timer>(
-      io_, std::chrono::milliseconds(policy_.pool().queue_deadline_ms()));
+      io_, job->submitted + std::chrono::milliseconds(policy_.pool().queue_deadline_ms()));
   job->queue_timer->async_wait([this, weak = std::weak_ptr<Job>(job)](error_code ec) {
     auto j = weak.lock();
     if (ec || !j) return;
     OnQueueDeadline(j);
   });
-  queue_.push_back(std::move(job));
 }
 
 bool Pool::HandToIdleWorker(std::shared_ptr<Job>& job) {
@@ -213,7 +220,9 @@ bool Pool::HandToIdleWorker(std::shared_ptr<Job>& job) {
 }
 
 void Pool::Requeue(std::shared_ptr<Job> job) {
-  if (!HandToIdleWorker(job)) queue_.push_front(std::move(job));
+  if (HandToIdleWorker(job)) return;
+  ArmQueueDeadline(job);
+  queue_.push_front(std::move(job));
 }
 
 void Pool::OnQueueDeadline(const std::shared_ptr<Job>& job) {
@@ -228,29 +237,27 @@ void Pool::OnQueueDeadline(const std::shared_ptr<Job>& job) {
 }
 
 bool Pool::Cancel(std::uint64_t execution_id) {
-  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-    if ((*it)->execute.execution_id() == execution_id) {
-      std::shared_ptr<Job> job = *it;
-      queue_.erase(it);
-      Finish(*job, Rejection(api::CANCELLED, "cancelled while queued"));
-      return true;
-    }
+  auto found = jobs_.find(execution_id);
+  if (found == jobs_.end()) return false;
+  std::shared_ptr<Job> job = found->second.lock();
+  if (!job || job->finished) return false;
+  if (job->running_on) {
+    job->running_on->Cancel();  // the run ends CANCELLED when the worker is gone
+    return true;
   }
-  for (const auto& job : running_) {
-    if (job->execute.execution_id() == execution_id && job->running_on) {
-      job->running_on->Cancel();
-      return true;
-    }
-  }
-  return false;
+  // Queued, or handed to an idle worker that has not started it yet (RunJob
+  // skips finished jobs).
+  if (auto it = std::find(queue_.begin(), queue_.end(), job); it != queue_.end()) queue_.erase(it);
+  Finish(*job, Rejection(api::CANCELLED, "cancelled before it started"));
+  return true;
 }
 
 awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> worker,
                                               std::shared_ptr<Job> job) {
+  if (job->finished) co_return policy::RecycleReason::kNone;  // cancelled on its way here
   const std::uint64_t queue_us = MicrosSince(job->submitted);
   const auto run_start = Clock::now();
   job->running_on = worker;
-  auto running_it = running_.insert(running_.end(), job);
   api::ExecutionResult& acc = job->result;
   Job* raw = job.get();
   RunReport report = co_await worker->Execute(
@@ -258,7 +265,6 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
         *raw->result.add_console() = line;
         if (raw->on_line) raw->on_line(line);
       });
-  running_.erase(running_it);
   job->running_on.reset();
 
   api::ExecutionResult r;
@@ -300,6 +306,7 @@ void Pool::Finish(Job& job, api::ExecutionResult result) {
   if (job.finished) return;
   job.finished = true;
   job.queue_timer.reset();
+  jobs_.erase(job.execute.execution_id());
   result.set_execution_id(job.execute.execution_id());
   ++stats_.completed;
   ++stats_.outcomes[std::string(policy::StatusName(result.status()))];
@@ -321,8 +328,8 @@ void Pool::Shutdown(bool kill_running, std::function<void()> on_stopped) {
   // Each waiter unlinks itself when it wakes up with no job.
   for (IdleWaiter* w : idle_) w->timer.cancel();
   if (kill_running) {
-    for (const auto& job : running_) {
-      if (job->running_on) job->running_on->Cancel();
+    for (const auto& [id, weak] : jobs_) {
+      if (auto job = weak.lock(); job && job->running_on) job->running_on->Cancel();
     }
   }
   // Workers still starting are retired by their slot once Ready (or not).

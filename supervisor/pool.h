@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -102,6 +103,7 @@ class Pool {
   void Finish(Job& job, api::ExecutionResult result);
   bool HandToIdleWorker(std::shared_ptr<Job>& job);  // moves job only on success
   void Requeue(std::shared_ptr<Job> job);
+  void ArmQueueDeadline(const std::shared_ptr<Job>& job);
   void OnQueueDeadline(const std::shared_ptr<Job>& job);
   void SlotEnded();
 
@@ -114,8 +116,9 @@ class Pool {
   std::function<void()> on_stopped_;
 
   std::deque<std::shared_ptr<Job>> queue_;
+  // Every unfinished job by execution id: queued, handed over or running.
+  std::unordered_map<std::uint64_t, std::weak_ptr<Job>> jobs_;
   std::list<IdleWaiter*> idle_;
-  std::list<std::shared_ptr<Job>> running_;
   std::list<std::shared_ptr<WorkerProcess>> workers_;  // every live worker
   PoolStats stats_;
   // Last member: joined first on destruction, after every worker is gone.

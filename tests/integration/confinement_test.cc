@@ -97,6 +97,19 @@ TEST_F(Hostile, CodeThatNeverYieldsIsHardKilledAsTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
 }
 
+TEST(KillMode, WithoutTheListenerTheFilterStillKills) {
+  policy::Policy p = TestPolicy(1);
+  p.mutable_seccomp()->set_unsafe_disable_user_notify(true);
+  auto sup = StartSupervisor(p, HostileWorkerBinary());
+  ASSERT_TRUE(sup);
+  EXPECT_EQ(sup->confinement().seccomp_mode(), "kill");
+  api::ExecutionResult r = sup->Run(Code("hostile.syscall('socket')", 3000));
+  EXPECT_EQ(r.status(), api::POLICY_VIOLATION) << r.detail();
+  EXPECT_EQ(r.violation_syscall(), "unknown");  // the kernel's kill leaves no name
+  EXPECT_EQ(r.signal(), SIGSYS);
+  EXPECT_EQ(sup->Run(Code("1+1")).value_json(), "2");
+}
+
 // From the outside: what an idle worker looks like to the kernel.
 class Outside : public ::testing::Test {
  protected:
