@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -82,6 +84,8 @@ struct ChildArgs {
   bool die_with_parent = false;
   bool no_new_privs = false;
   bool set_ids = false;
+  bool drop_caps = false;
+  int exec_fd = -1;
   uid_t uid = 0;
   gid_t gid = 0;
   pid_t parent_pid = 0;
@@ -107,6 +111,15 @@ void ChildInstallFd(ChildArgs* a, int fd, int target, const char* step) {
   long rc = fd == target ? ::syscall(SYS_fcntl, fd, F_SETFD, 0)  // dup3 refuses fd == target
                          : ::syscall(SYS_dup3, fd, target, 0);
   if (rc < 0) ChildFail(a, step, errno);
+}
+
+void ChildDropBoundingSet(ChildArgs* a) {
+  for (int cap = 0; cap < 64; ++cap) {
+    if (::syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+      if (errno == EPERM) return;  // not privileged: there is nothing to drop
+      ChildFail(a, "prctl(PR_CAPBSET_DROP)", errno);
+    }
+  }
 }
 
 int ChildMain(void* arg) {
@@ -139,15 +152,24 @@ int ChildMain(void* arg) {
   if (a->set_ids) {
     // Empty the bounding set too (while we still hold CAP_SETPCAP): nothing
     // exec'd later could regain a capability even through a file's caps.
-    for (int cap = 0; cap < 64; ++cap) {
-      if (::syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
-        if (errno == EPERM) break;  // not privileged: there is nothing to drop
-        ChildFail(a, "prctl(PR_CAPBSET_DROP)", errno);
-      }
-    }
+    ChildDropBoundingSet(a);
     if (::syscall(SYS_setgroups, 0, nullptr) < 0) ChildFail(a, "setgroups(0)", errno);
     if (::syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) ChildFail(a, "setresgid", errno);
     if (::syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0) ChildFail(a, "setresuid", errno);
+  } else if (a->drop_caps) {
+    // Stay uid 0 but hold nothing: with SECBIT_NOROOT an exec as root no
+    // longer grants the full sets, the bounding set is emptied, and then the
+    // current sets are cleared. Locked, so the worker cannot undo it.
+    const unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                               SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+                               SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+    if (::syscall(SYS_prctl, PR_SET_SECUREBITS, bits, 0, 0, 0) < 0) {
+      ChildFail(a, "prctl(PR_SET_SECUREBITS)", errno);
+    }
+    ChildDropBoundingSet(a);
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2] = {};
+    if (::syscall(SYS_capset, &header, data) < 0) ChildFail(a, "capset(0)", errno);
   }
 
   if (a->die_with_parent) {
@@ -174,7 +196,14 @@ int ChildMain(void* arg) {
 
   // Everything from 2 up goes, CLOEXEC or not: the child's descriptor table is
   // its own copy (no CLONE_FILES), so the supervisor keeps all of them.
-  if (::syscall(SYS_close_range, 2U, ~0U, 0U) < 0) ChildFail(a, "close_range(2, ~0)", errno);
+  // The executable's O_PATH descriptor, if any, survives as fd 2 until the
+  // exec, which closes it (close-on-exec).
+  unsigned first_closed = 2;
+  if (a->exec_fd >= 0) {
+    if (::syscall(SYS_dup3, a->exec_fd, 2, O_CLOEXEC) < 0) ChildFail(a, "dup3(exec fd)", errno);
+    first_closed = 3;
+  }
+  if (::syscall(SYS_close_range, first_closed, ~0U, 0U) < 0) ChildFail(a, "close_range", errno);
 
   for (size_t i = 0; i < a->rlimit_count; ++i) {
     const RlimitStep& r = a->rlimits[i];
@@ -192,7 +221,11 @@ int ChildMain(void* arg) {
   if (::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, nullptr, kKernelSigsetBytes) < 0) {
     ChildFail(a, "rt_sigprocmask(SIG_SETMASK)", errno);
   }
-  ::syscall(SYS_execve, a->path, a->argv, a->envp);
+  if (a->exec_fd >= 0) {
+    ::syscall(SYS_execveat, 2, "", a->argv, a->envp, AT_EMPTY_PATH);
+  } else {
+    ::syscall(SYS_execve, a->path, a->argv, a->envp);
+  }
   ChildFail(a, "execve", errno);
 }
 
@@ -216,6 +249,7 @@ Status Validate(const SpawnSpec& spec) {
   STOCKADE_RETURN_IF_ERROR(CheckFd(spec.stdin_fd, "stdin_fd"));
   STOCKADE_RETURN_IF_ERROR(CheckFd(spec.stdout_fd, "stdout_fd"));
   for (int fd : spec.cgroup_procs_fds) STOCKADE_RETURN_IF_ERROR(CheckFd(fd, "cgroup.procs fd"));
+  if (spec.exec_fd >= 0) STOCKADE_RETURN_IF_ERROR(CheckFd(spec.exec_fd, "exec_fd"));
   if (spec.rlimits.open_files && *spec.rlimits.open_files < 2) {
     return Status::Error("rlimits.open_files must be at least 2 (descriptors 0 and 1)");
   }
@@ -253,6 +287,8 @@ StatusOr<ChildProcess> Spawn(const SpawnSpec& spec) {
   args.die_with_parent = spec.die_with_parent;
   args.no_new_privs = spec.no_new_privs;
   args.set_ids = spec.uid.has_value() || spec.gid.has_value();
+  args.drop_caps = spec.drop_capabilities;
+  args.exec_fd = spec.exec_fd;
   args.uid = spec.uid.value_or(::getuid());
   args.gid = spec.gid.value_or(::getgid());
   args.parent_pid = ::getpid();

@@ -79,6 +79,14 @@ struct SpawnSpec {
   // holds no capability and RLIMIT_NPROC applies to it. Unset: keep ours.
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
+  // Keep the uid but hold no capability: empty every set, lock the
+  // securebits so an exec as root grants none. For a root supervisor whose
+  // worker binary another uid cannot execute.
+  bool drop_capabilities = false;
+  // An O_PATH descriptor of `executable`: the child runs it with
+  // execveat(AT_EMPTY_PATH), so the directories above it need not be
+  // searchable by the worker's uid (e.g. a checkout under /root). -1: by path.
+  int exec_fd = -1;
 };
 
 // Starts the child and returns once execve has succeeded. On failure returns

@@ -1,6 +1,8 @@
 #include "supervisor/supervisor.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <future>
@@ -45,6 +47,9 @@ Status Supervisor::Init() {
   if (access(config.executable.c_str(), X_OK) != 0) {
     return ErrnoError("worker binary " + config.executable);
   }
+  worker_exec_fd_.reset(open(config.executable.c_str(), O_PATH | O_CLOEXEC));
+  if (!worker_exec_fd_) return ErrnoError("open worker binary " + config.executable);
+  config.exec_fd = worker_exec_fd_.get();
   const bool notify = !p.seccomp().unsafe_disable_user_notify() && SeccompListener::Supported();
   STOCKADE_ASSIGN_OR_RETURN(
       config.seccomp_bpf,
@@ -72,16 +77,7 @@ Status Supervisor::Init() {
   config.spawn_timeout = std::chrono::milliseconds(p.pool().spawn_timeout_ms());
   config.hard_kill_grace = std::chrono::milliseconds(p.limits().hard_kill_grace_ms());
 
-  if (geteuid() == 0 && !p.identity().unsafe_keep_root()) {
-    config.uid = p.identity().uid();
-    config.gid = p.identity().gid();
-    confinement_.set_identity("uid " + std::to_string(*config.uid) + " gid " +
-                              std::to_string(*config.gid) + ", no capabilities");
-  } else if (geteuid() == 0) {
-    confinement_.set_identity("root with capabilities (identity.unsafe_keep_root)");
-  } else {
-    confinement_.set_identity("uid " + std::to_string(geteuid()) + " (the supervisor's own)");
-  }
+  ChooseIdentity(&config);
 
   confinement_.set_seccomp(true);
   confinement_.set_seccomp_mode(notify ? "user-notify" : "kill");
@@ -111,6 +107,33 @@ Supervisor::~Supervisor() {
   work_.reset();
   io_.stop();
   thread_.join();
+}
+
+void Supervisor::ChooseIdentity(WorkerConfig* config) {
+  const policy::IdentityPolicy& id = options_.policy.identity();
+  if (geteuid() != 0) {
+    confinement_.set_identity("uid " + std::to_string(geteuid()) + " (the supervisor's own)");
+    return;
+  }
+  if (id.unsafe_keep_root()) {
+    confinement_.set_identity("root with capabilities (identity.unsafe_keep_root)");
+    return;
+  }
+  // The worker is exec'd through an O_PATH fd, so only the file's own mode
+  // matters to the new uid, not the directories above it.
+  struct stat st {};
+  if (fstat(config->exec_fd, &st) == 0 && (st.st_mode & S_IXOTH) != 0) {
+    config->uid = id.uid();
+    config->gid = id.gid();
+    confinement_.set_identity("uid " + std::to_string(id.uid()) + " gid " + std::to_string(id.gid()) +
+                              ", no capabilities");
+    return;
+  }
+  config->drop_capabilities = true;
+  confinement_.set_identity("uid 0 without capabilities (the worker binary is not executable by uid " +
+                            std::to_string(id.uid()) + ")");
+  Log(LogLevel::kWarn, "worker_identity_fallback",
+      {{"reason", "worker binary lacks the execute bit for others"}, {"path", config->executable}});
 }
 
 template <typename F>

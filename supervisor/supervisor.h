@@ -25,6 +25,7 @@
 #include "proto/status.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/pool.h"
+#include "supervisor/unique_fd.h"
 
 namespace stockade::supervisor {
 
@@ -65,6 +66,7 @@ class Supervisor {
  private:
   explicit Supervisor(SupervisorOptions options);
   Status Init();
+  void ChooseIdentity(WorkerConfig* config);
   template <typename F>
   auto OnIoThread(F&& f) -> decltype(f());
 
@@ -72,6 +74,7 @@ class Supervisor {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::optional<CgroupHost> cgroups_;
+  UniqueFd worker_exec_fd_;  // O_PATH: workers exec it without path lookups
   api::Confinement confinement_;
   std::unique_ptr<Pool> pool_;
   std::thread thread_;

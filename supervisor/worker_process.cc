@@ -84,6 +84,8 @@ StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
   spec.rlimits = config.rlimits;
   spec.uid = config.uid;
   spec.gid = config.gid;
+  spec.drop_capabilities = config.drop_capabilities;
+  spec.exec_fd = config.exec_fd;
   if (config.cgroups != nullptr && config.cgroups->version() != "none") {
     auto cg = config.cgroups->CreateWorker("w" + std::to_string(id), config.cgroup_limits);
     if (!cg.ok()) return cg.status().With("worker " + std::to_string(id) + " cgroup");

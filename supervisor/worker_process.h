@@ -49,8 +49,10 @@ struct WorkerConfig {
   std::uint64_t heap_limit_bytes = 0;
   std::uint64_t max_frame_bytes = 0;  // cap on any frame from the worker
   SpawnRlimits rlimits;
+  int exec_fd = -1;               // O_PATH fd of `executable` (owned by the Supervisor)
   std::optional<uid_t> uid;       // switch identity (root supervisors)
   std::optional<gid_t> gid;
+  bool drop_capabilities = false; // keep the uid, hold no capability
   const CgroupHost* cgroups = nullptr;  // null or version "none": no cgroup
   CgroupLimits cgroup_limits;
   std::chrono::milliseconds spawn_timeout{2000};

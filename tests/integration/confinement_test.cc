@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <fstream>
@@ -168,6 +169,50 @@ TEST_F(Outside, RunsAsNobodyWithoutCapabilities) {
     EXPECT_NE(status.find(std::string(set) + ":\t0000000000000000"), std::string::npos) << set;
   }
   EXPECT_NE(sup_->confinement().identity().find("no capabilities"), std::string::npos);
+}
+
+// A copy of the worker in a private directory (mode 0700), with `mode`.
+std::string PrivateWorkerCopy(mode_t mode) {
+  char dir[] = "/tmp/stockade-private-XXXXXX";
+  EXPECT_NE(mkdtemp(dir), nullptr);
+  chmod(dir, 0700);
+  const std::string path = std::string(dir) + "/stockade-worker";
+  std::ifstream src(WorkerBinary(), std::ios::binary);
+  std::ofstream(path, std::ios::binary) << src.rdbuf();
+  chmod(path.c_str(), mode);
+  return path;
+}
+
+void ExpectWorkerIdentity(const std::string& worker, const std::string& uid_line,
+                          const std::string& identity_says) {
+  auto sup = StartSupervisor(TestPolicy(1), worker);
+  ASSERT_TRUE(sup);
+  EXPECT_EQ(sup->Run(Code("6*7")).value_json(), "42");
+  ASSERT_TRUE(sup->WaitUntilIdle(5s));
+  const pid_t pid = sup->Stats().workers.at(0).pid;
+  const std::string status = Slurp("/proc/" + std::to_string(pid) + "/status");
+  EXPECT_NE(status.find(uid_line), std::string::npos) << status;
+  for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+    EXPECT_NE(status.find(std::string(set) + ":\t0000000000000000"), std::string::npos) << set;
+  }
+  EXPECT_NE(sup->confinement().identity().find(identity_says), std::string::npos)
+      << sup->confinement().identity();
+}
+
+TEST(Identity, AWorkerInAPrivateDirectoryStillRunsAsNobody) {
+  if (geteuid() != 0) GTEST_SKIP() << "identity switching needs a root supervisor";
+  const std::string worker = PrivateWorkerCopy(0755);
+  ExpectWorkerIdentity(worker, "Uid:\t65534\t65534\t65534\t65534", "uid 65534");
+  unlink(worker.c_str());
+  rmdir(worker.substr(0, worker.rfind('/')).c_str());
+}
+
+TEST(Identity, AWorkerOthersCannotExecuteRunsAsRootWithoutCapabilities) {
+  if (geteuid() != 0) GTEST_SKIP() << "identity switching needs a root supervisor";
+  const std::string worker = PrivateWorkerCopy(0700);
+  ExpectWorkerIdentity(worker, "Uid:\t0\t0\t0\t0", "without capabilities");
+  unlink(worker.c_str());
+  rmdir(worker.substr(0, worker.rfind('/')).c_str());
 }
 
 TEST_F(Outside, CgroupMembershipWhenTheHostHasCgroups) {
