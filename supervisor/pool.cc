@@ -90,7 +90,10 @@ awaitable<void> Pool::RunSlot() {
     }
     if (!ready.ok()) {
       ++stats_.spawn_failures;
+      ++consecutive_spawn_failures_;
+      last_spawn_error_ = ready.message();
       Log(LogLevel::kError, "worker_spawn_failed", {{"error", ready.message()}});
+      if (Broken()) FailQueued();
       if (worker) {
         co_await worker->Retire();
         workers_.remove(worker);
@@ -103,6 +106,7 @@ awaitable<void> Pool::RunSlot() {
       continue;
     }
     backoff = std::chrono::milliseconds(50);
+    consecutive_spawn_failures_ = 0;
     ++stats_.spawned;
     stats_.last_spawn_us = MicrosSince(spawn_start);
     Log(LogLevel::kDebug, "worker_ready",
@@ -139,6 +143,21 @@ awaitable<void> Pool::RunSlot() {
     workers_.remove(worker);
   }
   SlotEnded();
+}
+
+bool Pool::Broken() const {
+  // Every slot has failed to start a worker in a row and none is serving:
+  // waiting in the queue would only end at its deadline.
+  return consecutive_spawn_failures_ >= std::max<std::uint32_t>(policy_.pool().size(), 2) &&
+         stats_.idle == 0 && stats_.busy == 0;
+}
+
+void Pool::FailQueued() {
+  while (!queue_.empty()) {
+    std::shared_ptr<Job> job = std::move(queue_.front());
+    queue_.pop_front();
+    Finish(*job, Rejection(api::INTERNAL, "no worker can be started: " + last_spawn_error_));
+  }
 }
 
 void Pool::SlotEnded() {
@@ -183,6 +202,10 @@ void Pool::Submit(std::shared_ptr<Job> job) {
   }
   jobs_[job->execute.execution_id()] = job;
   if (HandToIdleWorker(job)) return;
+  if (Broken()) {
+    Finish(*job, Rejection(api::INTERNAL, "no worker can be started: " + last_spawn_error_));
+    return;
+  }
   if (queue_.size() >= policy_.pool().queue_capacity()) {
     api::ExecutionResult r = Rejection(
         api::QUEUE_FULL, "all workers are busy and the queue holds " +

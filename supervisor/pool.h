@@ -106,6 +106,8 @@ class Pool {
   void ArmQueueDeadline(const std::shared_ptr<Job>& job);
   void OnQueueDeadline(const std::shared_ptr<Job>& job);
   void SlotEnded();
+  bool Broken() const;
+  void FailQueued();
 
   boost::asio::io_context& io_;
   const policy::Policy policy_;
@@ -113,6 +115,8 @@ class Pool {
   bool stopping_ = false;
   std::uint32_t live_slots_ = 0;
   std::uint64_t next_worker_id_ = 0;
+  std::uint32_t consecutive_spawn_failures_ = 0;
+  std::string last_spawn_error_;
   std::function<void()> on_stopped_;
 
   std::deque<std::shared_ptr<Job>> queue_;

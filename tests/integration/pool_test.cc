@@ -180,3 +180,18 @@ TEST(Pool, RunsWithoutCgroupsWhenToldAndSaysSo) {
 
 }  // namespace
 }  // namespace stockade::testing
+
+namespace stockade::testing {
+namespace {
+
+TEST(Pool, AWorkerBinaryThatCannotStartIsAnInternalErrorNotAHang) {
+  auto sup = StartSupervisor(TestPolicy(2), "/bin/false");
+  ASSERT_TRUE(sup);
+  api::ExecutionResult r = sup->Run(Code("1"));
+  EXPECT_EQ(r.status(), api::INTERNAL);
+  EXPECT_NE(r.detail().find("no worker can be started"), std::string::npos) << r.detail();
+  EXPECT_GE(sup->Stats().spawn_failures, 2u);
+}
+
+}  // namespace
+}  // namespace stockade::testing
