@@ -41,8 +41,9 @@ struct Pool::IdleWaiter {
   std::shared_ptr<Job> assigned;
 };
 
-Pool::Pool(asio::io_context& io, const policy::Policy& policy, WorkerConfig config)
-    : io_(io), policy_(policy), config_(std::move(config)) {}
+Pool::Pool(asio::io_context& io, const policy::Policy& policy, WorkerConfig config,
+           PoolEvents events)
+    : io_(io), policy_(policy), config_(std::move(config)), events_(std::move(events)) {}
 
 Pool::~Pool() = default;
 
@@ -92,6 +93,7 @@ awaitable<void> Pool::RunSlot() {
       ++stats_.spawn_failures;
       ++consecutive_spawn_failures_;
       last_spawn_error_ = ready.message();
+      if (events_.spawn_failed) events_.spawn_failed();
       Log(LogLevel::kError, "worker_spawn_failed", {{"error", ready.message()}});
       if (Broken()) FailQueued();
       if (worker) {
@@ -109,6 +111,7 @@ awaitable<void> Pool::RunSlot() {
     consecutive_spawn_failures_ = 0;
     ++stats_.spawned;
     stats_.last_spawn_us = MicrosSince(spawn_start);
+    if (events_.spawned) events_.spawned(static_cast<double>(stats_.last_spawn_us) / 1e6);
     Log(LogLevel::kDebug, "worker_ready",
         {{"worker", worker->id()}, {"pid", static_cast<long>(worker->pid())},
          {"spawn_us", stats_.last_spawn_us}});
@@ -136,6 +139,7 @@ awaitable<void> Pool::RunSlot() {
       --stats_.busy;
     }
     ++stats_.recycles[std::string(policy::RecycleReasonName(reason))];
+    if (events_.recycled) events_.recycled(policy::RecycleReasonName(reason));
     Log(LogLevel::kInfo, "worker_recycled",
         {{"worker", worker->id()}, {"pid", static_cast<long>(worker->pid())},
          {"reason", policy::RecycleReasonName(reason)}, {"executions", worker->executions()}});
@@ -281,6 +285,7 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   const std::uint64_t queue_us = MicrosSince(job->submitted);
   const auto run_start = Clock::now();
   job->running_on = worker;
+  if (job->on_start) job->on_start();
   api::ExecutionResult& acc = job->result;
   Job* raw = job.get();
   RunReport report = co_await worker->Execute(
@@ -333,6 +338,7 @@ void Pool::Finish(Job& job, api::ExecutionResult result) {
   result.set_execution_id(job.execute.execution_id());
   ++stats_.completed;
   ++stats_.outcomes[std::string(policy::StatusName(result.status()))];
+  if (events_.finished) events_.finished(result);
   if (job.on_done) {
     auto done = std::move(job.on_done);
     job.on_done = nullptr;

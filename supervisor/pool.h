@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -43,6 +44,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Job {
   wire::Execute execute;  // code, id and effective limits
+  std::function<void()> on_start;  // optional: a worker has taken the job
   ConsoleSink on_line;    // optional, called on the io thread
   std::function<void(api::ExecutionResult)> on_done;  // exactly once
   Clock::time_point submitted = Clock::now();
@@ -52,6 +54,14 @@ struct Job {
   std::shared_ptr<WorkerProcess> running_on;
   std::unique_ptr<boost::asio::steady_timer> queue_timer;
   api::ExecutionResult result;
+};
+
+// Hooks for observers (metrics): called on the io thread, all optional.
+struct PoolEvents {
+  std::function<void(std::string_view reason)> recycled;
+  std::function<void(double seconds)> spawned;  // spawn -> Ready
+  std::function<void()> spawn_failed;
+  std::function<void(const api::ExecutionResult&)> finished;  // every answered job
 };
 
 struct WorkerInfo {
@@ -77,7 +87,8 @@ struct PoolStats {
 
 class Pool {
  public:
-  Pool(boost::asio::io_context& io, const policy::Policy& policy, WorkerConfig config);
+  Pool(boost::asio::io_context& io, const policy::Policy& policy, WorkerConfig config,
+       PoolEvents events = {});
   ~Pool();
 
   void Start();
@@ -112,6 +123,7 @@ class Pool {
   boost::asio::io_context& io_;
   const policy::Policy policy_;
   const WorkerConfig config_;
+  const PoolEvents events_;
   bool stopping_ = false;
   std::uint32_t live_slots_ = 0;
   std::uint64_t next_worker_id_ = 0;

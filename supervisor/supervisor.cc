@@ -89,7 +89,7 @@ Status Supervisor::Init() {
       {{"policy", p.name()}, {"pool_size", p.pool().size()}, {"seccomp", confinement_.seccomp_mode()},
        {"cgroup", cgroups_->version()}, {"cgroup_detail", cgroups_->detail()}});
 
-  pool_ = std::make_unique<Pool>(io_, p, std::move(config));
+  pool_ = std::make_unique<Pool>(io_, p, std::move(config), std::move(options_.events));
   // The io thread is also the thread that spawns workers, so their
   // parent-death signal is tied to it; it lives as long as the Supervisor.
   thread_ = std::thread([this] { io_.run(); });
@@ -97,7 +97,9 @@ Status Supervisor::Init() {
   return Status::Ok();
 }
 
-Supervisor::~Supervisor() {
+Supervisor::~Supervisor() { Stop(); }
+
+void Supervisor::Stop() {
   if (!thread_.joinable()) return;
   std::promise<void> stopped;
   asio::post(io_, [this, &stopped] {
@@ -144,13 +146,13 @@ auto Supervisor::OnIoThread(F&& f) -> decltype(f()) {
   return fut.get();
 }
 
-std::uint64_t Supervisor::Submit(api::ExecuteRequest request, ConsoleSink on_line,
-                                 DoneCallback on_done) {
+std::uint64_t Supervisor::Submit(api::ExecuteRequest request, Callbacks callbacks) {
   const std::uint64_t id = next_execution_id_.fetch_add(1);
   auto job = std::make_shared<Job>();
   job->execute.set_execution_id(id);
-  job->on_line = std::move(on_line);
-  job->on_done = std::move(on_done);
+  job->on_start = std::move(callbacks.on_start);
+  job->on_line = std::move(callbacks.on_line);
+  job->on_done = std::move(callbacks.on_done);
   const policy::Policy& p = options_.policy;
   *job->execute.mutable_limits() = policy::EffectiveRunLimits(p, request.limits());
   if (auto rejected = policy::ValidateRequest(request, p)) {

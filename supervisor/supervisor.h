@@ -35,31 +35,53 @@ struct SupervisorOptions {
   std::string worker_path;
   // Overrides policy.pool.size when set (the CLI runs one script: one worker).
   std::optional<std::uint32_t> pool_size;
+  // Observers of the pool (metrics); run on the io thread.
+  PoolEvents events;
 };
 
 class Supervisor {
  public:
   static StatusOr<std::unique_ptr<Supervisor>> Start(SupervisorOptions options);
-  ~Supervisor();  // cancels running work, reaps every worker, joins the thread
+  ~Supervisor();  // Stop(), then releases the io_context
+
+  // Cancels running work, reaps every worker, then stops and joins the io
+  // thread. Idempotent. Afterwards nothing runs on io(), so objects that
+  // live on it can be destroyed from the calling thread.
+  void Stop();
 
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
   using DoneCallback = std::function<void(api::ExecutionResult)>;
 
+  struct Callbacks {
+    std::function<void()> on_start;  // a worker took it (optional)
+    ConsoleSink on_line;             // each console line as it arrives (optional)
+    DoneCallback on_done;            // exactly once
+  };
+
   // Validates, assigns an execution id (returned) and queues the request.
-  // on_done runs exactly once; on_line for each console line as it arrives.
-  std::uint64_t Submit(api::ExecuteRequest request, ConsoleSink on_line, DoneCallback on_done);
+  std::uint64_t Submit(api::ExecuteRequest request, Callbacks callbacks);
+  std::uint64_t Submit(api::ExecuteRequest request, ConsoleSink on_line, DoneCallback on_done) {
+    return Submit(std::move(request), Callbacks{nullptr, std::move(on_line), std::move(on_done)});
+  }
 
   // Blocking convenience over Submit.
   api::ExecutionResult Run(api::ExecuteRequest request, ConsoleSink on_line = {});
 
   bool Cancel(std::uint64_t execution_id);
+  // Same, for code already running on io() (Cancel would wait on itself).
+  bool CancelOnIoThread(std::uint64_t execution_id) { return pool_->Cancel(execution_id); }
 
   // Waits until `count` workers (default: the pool size) are idle.
   bool WaitUntilIdle(std::chrono::milliseconds timeout, std::optional<std::uint32_t> count = {});
 
   PoolStats Stats();
+  // The io_context every callback runs on; front ends (the HTTP server)
+  // run their own I/O on it too, so nothing needs a lock.
+  boost::asio::io_context& io() { return io_; }
+  // Stats from the io thread itself (no round trip through the queue).
+  PoolStats StatsOnIoThread() { return pool_->Stats(); }
   const api::Confinement& confinement() const { return confinement_; }
   const policy::Policy& policy() const { return options_.policy; }
 

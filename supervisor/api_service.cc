@@ -1,0 +1,252 @@
+#include "supervisor/api_service.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <google/protobuf/util/json_util.h>
+
+#include "supervisor/log.h"
+
+namespace stockade::supervisor {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using asio::awaitable;
+
+namespace {
+
+std::string ToJson(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  return out;
+}
+
+// "/v1/executions/ex_abc/events" -> {"v1", "executions", "ex_abc", "events"}
+std::vector<std::string_view> PathParts(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> parts;
+  while (!target.empty()) {
+    if (target.front() == '/') {
+      target.remove_prefix(1);
+      continue;
+    }
+    const std::size_t slash = target.find('/');
+    parts.push_back(target.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    target.remove_prefix(slash);
+  }
+  return parts;
+}
+
+}  // namespace
+
+awaitable<void> AwaitChange(std::shared_ptr<ExecutionRecord> record) {
+  boost::system::error_code ec;
+  co_await record->changed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+ApiService::ApiService(Supervisor& supervisor, ApiKeys keys, DaemonMetrics& metrics)
+    : supervisor_(supervisor),
+      keys_(std::move(keys)),
+      metrics_(metrics),
+      store_(supervisor.io(),
+             std::chrono::milliseconds(supervisor.policy().daemon().result_retention_ms()),
+             supervisor.policy().daemon().max_retained()) {}
+
+std::string ApiService::SseEvent(const char* event, const google::protobuf::Message& message) {
+  return std::string("event: ") + event + "\ndata: " + ToJson(message) + "\n\n";
+}
+
+HttpResponse ApiService::ErrorReply(unsigned http_status, api::Status status,
+                                    const std::string& message, unsigned version,
+                                    bool keep_alive) const {
+  api::ErrorResponse body;
+  body.set_status(status);
+  body.set_message(message);
+  HttpResponse res{static_cast<http::status>(http_status), version};
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(keep_alive);
+  res.body() = ToJson(body) + "\n";
+  res.prepare_payload();
+  return res;
+}
+
+ApiReply ApiService::Json(const HttpRequest& req, unsigned http_status,
+                          const google::protobuf::Message& body) {
+  ApiReply reply;
+  reply.response = HttpResponse{static_cast<http::status>(http_status), req.version()};
+  reply.response.set(http::field::content_type, "application/json");
+  reply.response.keep_alive(req.keep_alive());
+  reply.response.body() = ToJson(body) + "\n";
+  reply.response.prepare_payload();
+  return reply;
+}
+
+ApiReply ApiService::Error(const HttpRequest& req, unsigned http_status, api::Status status,
+                           const std::string& message, std::uint32_t retry_after_ms) {
+  api::ErrorResponse body;
+  body.set_status(status);
+  body.set_message(message);
+  body.set_retry_after_ms(retry_after_ms);
+  ApiReply reply = Json(req, http_status, body);
+  if (retry_after_ms > 0) {
+    // Retry-After is in whole seconds; round up so clients never come early.
+    reply.response.set(http::field::retry_after, std::to_string((retry_after_ms + 999) / 1000));
+  }
+  return reply;
+}
+
+// A result that never ran is an HTTP error; one that ran is a 200 whatever
+// the script did (TIMEOUT, RUNTIME_ERROR ... are outcomes, not API errors).
+ApiReply ApiService::RejectionFor(const HttpRequest& req, const api::ExecutionResult& r) {
+  switch (r.status()) {
+    case api::QUEUE_FULL:
+      metrics_.Rejected("queue_full");
+      return Error(req, 429, r.status(), r.detail(), r.retry_after_ms() ? r.retry_after_ms() : 1000);
+    case api::INVALID_REQUEST: {
+      const bool too_large = r.detail().find("the policy allows") != std::string::npos;
+      metrics_.Rejected(too_large ? "code_too_large" : "invalid_request");
+      return Error(req, too_large ? 413 : 400, r.status(), r.detail());
+    }
+    case api::INTERNAL:
+      return Error(req, 503, r.status(), r.detail(), 1000);
+    default:
+      return {};
+  }
+}
+
+awaitable<ApiReply> ApiService::Handle(HttpRequest req) {
+  const std::vector<std::string_view> parts =
+      PathParts(std::string_view(req.target().data(), req.target().size()));
+  const http::verb method = req.method();
+
+  if (parts.size() == 1 && parts[0] == "healthz" && method == http::verb::get) {
+    api::ErrorResponse ok;  // {"status":"OK","message":"alive"}
+    ok.set_status(api::OK);
+    ok.set_message("alive");
+    co_return Json(req, 200, ok);
+  }
+  if (parts.size() == 1 && parts[0] == "readyz" && method == http::verb::get) co_return Readyz(req);
+  if (parts.size() == 1 && parts[0] == "metrics" && method == http::verb::get) {
+    ApiReply reply;
+    reply.response = HttpResponse{http::status::ok, req.version()};
+    reply.response.set(http::field::content_type, std::string(kMetricsContentType));
+    reply.response.keep_alive(req.keep_alive());
+    reply.response.body() = metrics_.Render();
+    reply.response.prepare_payload();
+    co_return reply;
+  }
+  if (parts.empty() || parts[0] != "v1") co_return Error(req, 404, api::INVALID_REQUEST, "no such route");
+
+  // Everything under /v1 needs a key when keys are configured.
+  std::string owner;
+  if (keys_.enabled()) {
+    const auto header = req[http::field::authorization];
+    auto name = keys_.Authenticate(std::string_view(header.data(), header.size()));
+    if (!name) {
+      metrics_.Rejected("unauthorized");
+      ApiReply reply = Error(req, 401, api::UNAUTHORIZED, "a valid API key is required (Authorization: Bearer <key>)");
+      reply.response.set(http::field::www_authenticate, "Bearer");
+      co_return reply;
+    }
+    owner = *name;
+  }
+
+  if (parts.size() == 2 && parts[1] == "executions") {
+    if (method != http::verb::post) co_return Error(req, 405, api::INVALID_REQUEST, "use POST");
+    co_return co_await CreateExecution(req, owner);
+  }
+  if (parts.size() >= 3 && parts[1] == "executions") {
+    auto record = store_.Find(std::string(parts[2]), owner);
+    if (!record) co_return Error(req, 404, api::INVALID_REQUEST, "no such execution");
+    if (parts.size() == 3 && method == http::verb::get) co_return Json(req, 200, store_.ToApi(*record));
+    if (parts.size() == 3 && method == http::verb::delete_) {
+      co_return co_await CancelExecution(req, std::move(record));
+    }
+    if (parts.size() == 4 && parts[3] == "events" && method == http::verb::get) {
+      ApiReply reply;
+      reply.stream = std::move(record);
+      co_return reply;
+    }
+  }
+  co_return Error(req, 404, api::INVALID_REQUEST, "no such route");
+}
+
+awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const std::string& owner) {
+  if (draining_) {
+    metrics_.Rejected("draining");
+    co_return Error(req, 503, api::INTERNAL, "the server is draining; retry on another instance", 1000);
+  }
+  api::CreateExecutionRequest body;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = false;
+  if (auto st = google::protobuf::util::JsonStringToMessage(req.body(), &body, opts); !st.ok()) {
+    metrics_.Rejected("invalid_request");
+    co_return Error(req, 400, api::INVALID_REQUEST, "request body is not a valid execution request: " +
+                                                        std::string(st.message()));
+  }
+  const std::uint32_t cap = supervisor_.policy().daemon().max_in_flight_per_key();
+  if (cap > 0 && store_.InFlight(owner) >= cap) {
+    metrics_.Rejected("per_key_limit");
+    co_return Error(req, 429, api::QUEUE_FULL,
+                    "this key already has " + std::to_string(cap) + " executions queued or running",
+                    1000);
+  }
+
+  std::shared_ptr<ExecutionRecord> record = store_.Create(owner);
+  ++in_flight_;
+  api::ExecuteRequest run;
+  run.set_code(std::move(*body.mutable_code()));
+  run.set_filename(body.filename());
+  *run.mutable_limits() = body.limits();
+  Supervisor::Callbacks callbacks;
+  // The record outlives the store's retention while a callback holds it.
+  callbacks.on_start = [this, record] { store_.MarkRunning(*record); };
+  callbacks.on_line = [this, record](const api::ConsoleLine& line) { store_.AddLine(*record, line); };
+  callbacks.on_done = [this, record](api::ExecutionResult result) {
+    --in_flight_;
+    store_.Finish(*record, std::move(result));
+  };
+  record->execution_id = supervisor_.Submit(std::move(run), std::move(callbacks));
+  Log(LogLevel::kInfo, "execution_accepted", {{"execution", record->id}, {"key", owner}});
+
+  // Submit posts to this thread: one turn later the pool has either taken
+  // the run or refused it, and a refusal becomes an HTTP error at once.
+  co_await asio::post(supervisor_.io(), asio::use_awaitable);
+  if (record->state == api::DONE) {
+    ApiReply rejected = RejectionFor(req, record->result);
+    if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) co_return rejected;
+  }
+  if (body.has_wait() && !body.wait()) co_return Json(req, 202, store_.ToApi(*record));
+  while (record->state != api::DONE) co_await AwaitChange(record);
+  ApiReply rejected = RejectionFor(req, record->result);
+  if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) co_return rejected;
+  co_return Json(req, 200, store_.ToApi(*record));
+}
+
+awaitable<ApiReply> ApiService::CancelExecution(const HttpRequest& req,
+                                                std::shared_ptr<ExecutionRecord> record) {
+  if (record->state != api::DONE) {
+    supervisor_.CancelOnIoThread(record->execution_id);
+    // Killing a worker takes milliseconds; answer with the final state.
+    while (record->state != api::DONE) co_await AwaitChange(record);
+  }
+  co_return Json(req, 200, store_.ToApi(*record));
+}
+
+ApiReply ApiService::Readyz(const HttpRequest& req) {
+  PoolStats s = supervisor_.StatsOnIoThread();
+  api::Readiness r;
+  r.set_draining(draining_);
+  r.set_idle_workers(s.idle);
+  r.set_busy_workers(s.busy);
+  r.set_queued(s.queued);
+  r.set_ready(!draining_ && s.idle + s.busy > 0);
+  *r.mutable_confinement() = supervisor_.confinement();
+  r.set_policy(supervisor_.policy().name());
+  return Json(req, r.ready() ? 200 : 503, r);
+}
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,79 @@
+// ApiService: the daemon's HTTP/JSON API, independent of sockets.
+//
+// It turns one parsed HTTP request into one reply: authentication (API key
+// -> owner name), routing, JSON <-> api.proto conversion (protobuf's JSON
+// mapping, so the schema is the API), admission (draining, per-key fairness)
+// and the mapping of typed outcomes to HTTP codes. A reply is either a
+// complete response or, for GET /v1/executions/{id}/events, a record to
+// stream as Server-Sent Events; the HTTP server owns the wire.
+//
+// Runs on the supervisor's io thread.
+#pragma once
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+#include "proto/api.pb.h"
+#include "proto/policy.pb.h"
+#include "supervisor/api_keys.h"
+#include "supervisor/daemon_metrics.h"
+#include "supervisor/execution_store.h"
+#include "supervisor/supervisor.h"
+
+namespace stockade::supervisor {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+struct ApiReply {
+  HttpResponse response;
+  std::shared_ptr<ExecutionRecord> stream;  // set: stream it as SSE instead
+};
+
+class ApiService {
+ public:
+  ApiService(Supervisor& supervisor, ApiKeys keys, DaemonMetrics& metrics);
+
+  boost::asio::awaitable<ApiReply> Handle(HttpRequest request);
+
+  // A reply for requests the server refuses before routing (413, 400, 408).
+  HttpResponse ErrorReply(unsigned http_status, api::Status status, const std::string& message,
+                          unsigned version, bool keep_alive) const;
+
+  void SetDraining() { draining_ = true; }
+  bool draining() const { return draining_; }
+  // Executions not yet finished (the drain waits for these).
+  std::size_t in_flight() const { return in_flight_; }
+  ExecutionStore& store() { return store_; }
+
+  // Text of one SSE event ("event: X\ndata: {...}\n\n").
+  static std::string SseEvent(const char* event, const google::protobuf::Message& message);
+
+ private:
+  boost::asio::awaitable<ApiReply> CreateExecution(const HttpRequest& req, const std::string& owner);
+  boost::asio::awaitable<ApiReply> CancelExecution(const HttpRequest& req,
+                                                   std::shared_ptr<ExecutionRecord> record);
+  ApiReply Readyz(const HttpRequest& req);
+  ApiReply Json(const HttpRequest& req, unsigned http_status, const google::protobuf::Message& body);
+  ApiReply Error(const HttpRequest& req, unsigned http_status, api::Status status,
+                 const std::string& message, std::uint32_t retry_after_ms = 0);
+  ApiReply RejectionFor(const HttpRequest& req, const api::ExecutionResult& result);
+
+  Supervisor& supervisor_;
+  ApiKeys keys_;
+  DaemonMetrics& metrics_;
+  ExecutionStore store_;
+  bool draining_ = false;
+  std::size_t in_flight_ = 0;
+};
+
+// Waits until `record` changes (or the wait is cancelled).
+boost::asio::awaitable<void> AwaitChange(std::shared_ptr<ExecutionRecord> record);
+
+}  // namespace stockade::supervisor

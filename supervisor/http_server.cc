@@ -1,0 +1,277 @@
+#include "supervisor/http_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "supervisor/log.h"
+
+namespace stockade::supervisor {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+using tcp = asio::ip::tcp;
+using unix_socket = asio::local::stream_protocol;
+
+std::string ListenAddress::text() const {
+  if (unix_socket) return "unix:" + path;
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+StatusOr<ListenAddress> ParseListenAddress(const std::string& text) {
+  ListenAddress a;
+  if (text.rfind("unix:", 0) == 0) {
+    a.unix_socket = true;
+    a.path = text.substr(5);
+    if (a.path.empty() || a.path[0] != '/') return Status::Error("--listen " + text + ": needs an absolute path");
+    return a;
+  }
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return Status::Error("--listen " + text + ": expected HOST:PORT or unix:PATH");
+  a.host = text.substr(0, colon);
+  if (a.host.size() >= 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  char* end = nullptr;
+  const unsigned long p = std::strtoul(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p > 65535) return Status::Error("--listen " + text + ": bad port");
+  a.port = static_cast<std::uint16_t>(p);
+  return a;
+}
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// Every connection's state lives in its coroutine frame; the counter is
+// shared so the server can report open connections.
+template <typename Protocol>
+awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version,
+                         std::shared_ptr<ExecutionRecord> record, milliseconds write_timeout) {
+  http::response<http::empty_body> res{http::status::ok, version};
+  res.set(http::field::content_type, "text/event-stream");
+  res.set(http::field::cache_control, "no-cache");
+  res.keep_alive(false);
+  res.chunked(true);
+  http::response_serializer<http::empty_body> sr{res};
+  error_code ec;
+  stream.expires_after(write_timeout);
+  co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return;
+  std::size_t sent = 0;
+  for (;;) {
+    std::string batch;
+    for (; sent < record->console.size(); ++sent) {
+      batch += ApiService::SseEvent("console", record->console[sent]);
+    }
+    const bool done = record->state == api::DONE;
+    if (done) batch += ApiService::SseEvent("result", record->result);
+    if (!batch.empty()) {
+      stream.expires_after(write_timeout);
+      co_await asio::async_write(stream, http::make_chunk(asio::buffer(batch)),
+                                 asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;  // the client went away
+    }
+    if (done) break;
+    co_await AwaitChange(record);
+  }
+  stream.expires_after(write_timeout);
+  co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(use_awaitable, ec));
+  error_code ignored;
+  stream.socket().shutdown(Protocol::socket::shutdown_send, ignored);
+}
+
+template <typename Protocol>
+awaitable<void> RunConnection(typename Protocol::socket socket, ApiService* api,
+                              policy::DaemonPolicy limits, std::shared_ptr<std::size_t> open) {
+  ++*open;
+  struct Closed {
+    std::shared_ptr<std::size_t> open;
+    ~Closed() { --*open; }
+  } closed{open};
+  beast::basic_stream<Protocol> stream(std::move(socket));
+  beast::flat_buffer buffer;
+  const milliseconds read_timeout(limits.read_timeout_ms());
+  const milliseconds idle_timeout(limits.idle_timeout_ms());
+  for (;;) {
+    error_code ec;
+    // Idle keep-alive: wait for the first byte of the next request.
+    if (buffer.size() == 0) {
+      stream.expires_after(idle_timeout);
+      const std::size_t n = co_await stream.async_read_some(buffer.prepare(4096),
+                                                            asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    // From the first byte, the whole request must arrive within the read
+    // timeout: a slow loris gets cut off, whatever pace it keeps.
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(limits.max_body_bytes());
+    stream.expires_after(read_timeout);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::body_limit) {
+      HttpResponse res = api->ErrorReply(413, api::INVALID_REQUEST,
+                                         "request body over " + std::to_string(limits.max_body_bytes()) +
+                                             " bytes",
+                                         parser.get().version(), false);
+      stream.expires_after(read_timeout);
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      co_return;
+    }
+    if (ec == beast::error::timeout) {
+      HttpResponse res = api->ErrorReply(408, api::INVALID_REQUEST, "request not received in time", 11, false);
+      stream.expires_after(milliseconds(1000));
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      co_return;
+    }
+    if (ec == http::error::end_of_stream) co_return;
+    if (ec) {
+      HttpResponse res = api->ErrorReply(400, api::INVALID_REQUEST, "malformed HTTP request: " + ec.message(),
+                                         11, false);
+      stream.expires_after(milliseconds(1000));
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      co_return;
+    }
+    HttpRequest req = parser.release();
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive();
+    // While the handler waits (a synchronous execution), no read timeout
+    // runs: the wait is bounded by the execution's own limits.
+    stream.expires_never();
+    ApiReply reply = co_await api->Handle(std::move(req));
+    if (reply.stream) {
+      co_await WriteSse(stream, version, std::move(reply.stream), read_timeout);
+      co_return;
+    }
+    stream.expires_after(read_timeout);
+    co_await http::async_write(stream, reply.response, asio::redirect_error(use_awaitable, ec));
+    if (ec || !keep_alive || !reply.response.keep_alive()) break;
+  }
+  error_code ignored;
+  stream.socket().shutdown(Protocol::socket::shutdown_send, ignored);
+}
+
+template <typename Acceptor, typename Protocol>
+awaitable<void> AcceptLoop(Acceptor* acceptor, ApiService* api, policy::DaemonPolicy limits,
+                           std::shared_ptr<std::size_t> open) {
+  for (;;) {
+    error_code ec;
+    typename Protocol::socket socket = co_await acceptor->async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: back off briefly instead of spinning.
+      Log(LogLevel::kWarn, "accept_failed", {{"error", ec.message()}});
+      asio::steady_timer pause(acceptor->get_executor(), milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    asio::co_spawn(acceptor->get_executor(), RunConnection<Protocol>(std::move(socket), api, limits, open),
+                   [](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       Log(LogLevel::kError, "connection_failed", {{"error", ex.what()}});
+                     }
+                   });
+  }
+}
+
+bool IsLoopback(const asio::ip::address& a) {
+  return a.is_loopback() || (a.is_v6() && a.to_v6().is_v4_mapped() &&
+                             asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback());
+}
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, ApiService& api, const policy::DaemonPolicy& limits)
+    : io_(io), api_(api), limits_(limits) {}
+
+HttpServer::~HttpServer() {
+  StopAccepting();
+}
+
+Status HttpServer::Listen(const ListenAddress& address, bool allow_remote) {
+  error_code ec;
+  if (address.unix_socket) {
+    ::unlink(address.path.c_str());  // a stale socket from a previous run
+    auto acceptor = std::make_unique<unix_socket::acceptor>(io_);
+    acceptor->open(unix_socket(), ec);
+    if (!ec) acceptor->bind(unix_socket::endpoint(address.path), ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Status::Error("listen " + address.text() + ": " + ec.message());
+    // Owner and group only: without API keys, file permissions are the
+    // access control of a Unix socket.
+    ::chmod(address.path.c_str(), 0660);
+    unix_.push_back(std::move(acceptor));
+    unix_paths_.push_back(address.path);
+    return Status::Ok();
+  }
+  const asio::ip::address ip = asio::ip::make_address(address.host, ec);
+  if (ec) return Status::Error("listen " + address.text() + ": not an IP address");
+  if (!allow_remote && !IsLoopback(ip)) {
+    return Status::Error("listen " + address.text() +
+                         ": refusing a non-loopback address without --api-keys (anyone on the "
+                         "network could run code); give --api-keys FILE or listen on 127.0.0.1");
+  }
+  auto acceptor = std::make_unique<tcp::acceptor>(io_);
+  const tcp::endpoint endpoint(ip, address.port);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Error("listen " + address.text() + ": " + ec.message());
+  tcp_.push_back(std::move(acceptor));
+  return Status::Ok();
+}
+
+void HttpServer::Start() {
+  for (auto& a : tcp_) {
+    asio::co_spawn(io_, AcceptLoop<tcp::acceptor, tcp>(a.get(), &api_, limits_, connections_), asio::detached);
+  }
+  for (auto& a : unix_) {
+    asio::co_spawn(io_, AcceptLoop<unix_socket::acceptor, unix_socket>(a.get(), &api_, limits_, connections_),
+                   asio::detached);
+  }
+}
+
+void HttpServer::StopAccepting() {
+  error_code ignored;
+  for (auto& a : tcp_) a->close(ignored);
+  for (auto& a : unix_) a->close(ignored);
+  for (const std::string& path : unix_paths_) ::unlink(path.c_str());
+  unix_paths_.clear();
+}
+
+std::vector<std::string> HttpServer::bound() const {
+  std::vector<std::string> out;
+  for (const auto& a : tcp_) {
+    error_code ec;
+    const tcp::endpoint e = a->local_endpoint(ec);
+    if (ec) continue;
+    ListenAddress la;
+    la.host = e.address().to_string();
+    la.port = e.port();
+    out.push_back(la.text());
+  }
+  for (const auto& a : unix_) {
+    error_code ec;
+    const auto e = a->local_endpoint(ec);
+    if (!ec) out.push_back("unix:" + e.path());
+  }
+  return out;
+}
+
+}  // namespace stockade::supervisor
