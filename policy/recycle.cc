@@ -15,6 +15,10 @@ std::string_view RecycleReasonName(RecycleReason reason) {
     case RecycleReason::kHeapGrowth: return "heap_growth";
     case RecycleReason::kCpuBudget: return "cpu_budget";
     case RecycleReason::kDied: return "died";
+    case RecycleReason::kUnresponsive: return "unresponsive";
+    case RecycleReason::kMemoryGrowth: return "memory_growth";
+    case RecycleReason::kDegraded: return "degraded";
+    case RecycleReason::kShrink: return "shrink";
     case RecycleReason::kShutdown: return "shutdown";
   }
   return "unknown";
@@ -28,6 +32,12 @@ RecycleReason ShouldRecycleAfterRun(const WorkerStats& stats, const Policy& poli
     return RecycleReason::kScriptError;
   }
   if (stats.executions >= r.max_executions()) return RecycleReason::kMaxExecutions;
+  // Degraded: only over a full window, so a worker is not condemned for
+  // running one bad script in its first few runs.
+  if (r.max_error_percent() > 0 && r.error_window() > 0 && stats.recent_runs >= r.error_window() &&
+      stats.recent_failures * 100 >= r.max_error_percent() * stats.recent_runs) {
+    return RecycleReason::kDegraded;
+  }
   if (r.max_heap_bytes() > 0 && stats.heap_bytes_after > r.max_heap_bytes()) {
     return RecycleReason::kHeapGrowth;
   }
@@ -37,6 +47,11 @@ RecycleReason ShouldRecycleAfterRun(const WorkerStats& stats, const Policy& poli
   const std::uint64_t longest_us = std::uint64_t{policy.limits().max_timeout_ms()} * 1000;
   if (stats.cpu_used_us + longest_us >= budget_us) return RecycleReason::kCpuBudget;
   return RecycleReason::kNone;
+}
+
+bool ShouldRecycleForRss(std::uint64_t rss_bytes, const Policy& policy) {
+  const std::uint64_t max = policy.recycle().max_rss_bytes();
+  return max > 0 && rss_bytes > max;
 }
 
 bool ShouldRecycleIdle(std::uint64_t idle_ms, const Policy& policy) {

@@ -22,6 +22,10 @@ enum class RecycleReason {
   kHeapGrowth,     // live heap after a run past recycle.max_heap_bytes
   kCpuBudget,      // the next run could reach the worker's RLIMIT_CPU
   kDied,           // crashed, killed, or violated the protocol or the filter
+  kUnresponsive,   // did not answer a heartbeat in time
+  kMemoryGrowth,   // resident memory (measured by the supervisor) past recycle.max_rss_bytes
+  kDegraded,       // too many failed runs in the recent window
+  kShrink,         // an extra worker no longer needed
   kShutdown,       // the pool is stopping
 };
 
@@ -29,6 +33,8 @@ std::string_view RecycleReasonName(RecycleReason reason);
 
 struct WorkerStats {
   std::uint32_t executions = 0;        // runs completed by this worker
+  std::uint32_t recent_runs = 0;       // runs in the error window (<= recycle.error_window)
+  std::uint32_t recent_failures = 0;   // non-OK runs among them
   api::Status last_status = api::STATUS_UNSPECIFIED;
   std::uint64_t heap_bytes_after = 0;  // live heap after the last run
   std::uint64_t cpu_used_us = 0;       // CPU the worker has used, microseconds
@@ -36,5 +42,7 @@ struct WorkerStats {
 
 RecycleReason ShouldRecycleAfterRun(const WorkerStats& stats, const Policy& policy);
 bool ShouldRecycleIdle(std::uint64_t idle_ms, const Policy& policy);
+// Checked on heartbeats, with the RSS the supervisor read from /proc.
+bool ShouldRecycleForRss(std::uint64_t rss_bytes, const Policy& policy);
 
 }  // namespace stockade::policy

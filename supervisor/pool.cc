@@ -50,15 +50,15 @@ Pool::~Pool() = default;
 void Pool::Start() {
   for (std::uint32_t i = 0; i < policy_.pool().size(); ++i) {
     ++live_slots_;
-    SpawnSlot();
+    SpawnSlot(false);
   }
 }
 
-void Pool::SpawnSlot() {
+void Pool::SpawnSlot(bool elastic) {
   // Nothing in a slot is meant to throw (error codes throughout); if
   // something still does (std::bad_alloc), the slot is logged and started
   // again so the pool keeps its size.
-  asio::co_spawn(io_, RunSlot(), [this](std::exception_ptr e) {
+  asio::co_spawn(io_, RunSlot(elastic), [this, elastic](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -68,14 +68,15 @@ void Pool::SpawnSlot() {
       Log(LogLevel::kError, "pool_slot_failed", {{"error", "unknown exception"}});
     }
     if (stopping_) {
+      if (elastic) --elastic_slots_;
       SlotEnded();
     } else {
-      SpawnSlot();
+      SpawnSlot(elastic);
     }
   });
 }
 
-awaitable<void> Pool::RunSlot() {
+awaitable<void> Pool::RunSlot(bool elastic) {
   auto backoff = std::chrono::milliseconds(50);
   while (!stopping_) {
     const auto spawn_start = Clock::now();
@@ -117,16 +118,12 @@ awaitable<void> Pool::RunSlot() {
          {"spawn_us", stats_.last_spawn_us}});
 
     policy::RecycleReason reason = policy::RecycleReason::kNone;
+    std::deque<bool> recent;  // failed? for the last error_window runs
     while (reason == policy::RecycleReason::kNone) {
       ++stats_.idle;
-      std::shared_ptr<Job> job = co_await NextJob(worker);
+      std::shared_ptr<Job> job = co_await NextJob(worker, elastic, &reason);
       --stats_.idle;
-      if (!job) {
-        reason = stopping_        ? policy::RecycleReason::kShutdown
-                 : worker->dead() ? policy::RecycleReason::kDied
-                                  : policy::RecycleReason::kIdle;
-        break;
-      }
+      if (!job) break;
       if (worker->dead()) {
         // It died between being picked and starting: the job never ran, so
         // it goes back to the head of the queue instead of failing.
@@ -135,7 +132,7 @@ awaitable<void> Pool::RunSlot() {
         break;
       }
       ++stats_.busy;
-      reason = co_await RunJob(worker, std::move(job));
+      reason = co_await RunJob(worker, std::move(job), &recent);
       --stats_.busy;
     }
     ++stats_.recycles[std::string(policy::RecycleReasonName(reason))];
@@ -145,7 +142,9 @@ awaitable<void> Pool::RunSlot() {
          {"reason", policy::RecycleReasonName(reason)}, {"executions", worker->executions()}});
     co_await worker->Retire();
     workers_.remove(worker);
+    if (elastic && reason == policy::RecycleReason::kShrink) break;
   }
+  if (elastic) --elastic_slots_;
   SlotEnded();
 }
 
@@ -172,31 +171,58 @@ void Pool::SlotEnded() {
   }
 }
 
-awaitable<std::shared_ptr<Job>> Pool::NextJob(std::shared_ptr<WorkerProcess> worker) {
+std::shared_ptr<Job> Pool::PopQueued() {
   while (!queue_.empty() && !stopping_) {
     std::shared_ptr<Job> job = std::move(queue_.front());
     queue_.pop_front();
     if (job->finished) continue;
     job->queue_timer.reset();
-    co_return job;
+    return job;
   }
-  if (stopping_) co_return nullptr;
-  IdleWaiter waiter(io_);
-  const std::uint32_t max_idle = policy_.recycle().max_idle_ms();
-  if (max_idle > 0) {
-    waiter.timer.expires_after(std::chrono::milliseconds(max_idle));
-  } else {
-    waiter.timer.expires_at(Clock::time_point::max());
+  return nullptr;
+}
+
+awaitable<std::shared_ptr<Job>> Pool::NextJob(std::shared_ptr<WorkerProcess> worker, bool elastic,
+                                              policy::RecycleReason* reason) {
+  if (auto job = PopQueued()) co_return job;
+  const policy::RecyclePolicy& r = policy_.recycle();
+  const std::uint32_t max_idle = elastic ? policy_.pool().shrink_idle_ms() : r.max_idle_ms();
+  const Clock::time_point idle_deadline =
+      max_idle > 0 ? Clock::now() + std::chrono::milliseconds(max_idle) : Clock::time_point::max();
+  while (!stopping_ && !worker->dead()) {
+    const Clock::time_point beat = r.heartbeat_ms() > 0
+                                       ? Clock::now() + std::chrono::milliseconds(r.heartbeat_ms())
+                                       : Clock::time_point::max();
+    IdleWaiter waiter(io_);
+    waiter.timer.expires_at(std::min(idle_deadline, beat));
+    auto it = idle_.insert(idle_.end(), &waiter);
+    worker->SetIdleExitHandler([&waiter] { waiter.timer.cancel(); });
+    error_code ec;
+    co_await waiter.timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    worker->SetIdleExitHandler(nullptr);
+    // Submit() unlinks the waiter when it hands over a job; otherwise we
+    // woke for a deadline, a death or shutdown and unlink ourselves.
+    if (waiter.assigned) co_return std::move(waiter.assigned);
+    idle_.erase(it);
+    if (stopping_ || worker->dead()) break;
+    if (Clock::now() >= idle_deadline) {
+      *reason = elastic ? policy::RecycleReason::kShrink : policy::RecycleReason::kIdle;
+      co_return nullptr;
+    }
+    // Heartbeat: the worker must answer, and its memory (as the kernel
+    // counts it, not as it reports it) must be within bounds.
+    if (!co_await worker->Ping(std::chrono::milliseconds(r.heartbeat_timeout_ms()))) {
+      *reason = policy::RecycleReason::kUnresponsive;
+      co_return nullptr;
+    }
+    if (policy::ShouldRecycleForRss(worker->ResidentBytes(), policy_)) {
+      *reason = policy::RecycleReason::kMemoryGrowth;
+      co_return nullptr;
+    }
+    if (auto job = PopQueued()) co_return job;
   }
-  auto it = idle_.insert(idle_.end(), &waiter);
-  worker->SetIdleExitHandler([&waiter] { waiter.timer.cancel(); });
-  error_code ec;
-  co_await waiter.timer.async_wait(asio::redirect_error(use_awaitable, ec));
-  worker->SetIdleExitHandler(nullptr);
-  // Submit() unlinks the waiter when it hands over a job; otherwise we woke
-  // for the idle deadline or shutdown and unlink ourselves.
-  if (!waiter.assigned) idle_.erase(it);
-  co_return std::move(waiter.assigned);
+  *reason = stopping_ ? policy::RecycleReason::kShutdown : policy::RecycleReason::kDied;
+  co_return nullptr;
 }
 
 void Pool::Submit(std::shared_ptr<Job> job) {
@@ -221,6 +247,13 @@ void Pool::Submit(std::shared_ptr<Job> job) {
   }
   ArmQueueDeadline(job);
   queue_.push_back(std::move(job));
+  // Under load, grow towards pool.max_size: one extra worker per queued job
+  // that no starting worker will pick up. They retire after shrink_idle_ms.
+  if (live_slots_ < policy_.pool().max_size() && queue_.size() > stats_.starting) {
+    ++live_slots_;
+    ++elastic_slots_;
+    SpawnSlot(true);
+  }
 }
 
 void Pool::ArmQueueDeadline(const std::shared_ptr<Job>& job) {
@@ -280,7 +313,7 @@ bool Pool::Cancel(std::uint64_t execution_id) {
 }
 
 awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> worker,
-                                              std::shared_ptr<Job> job) {
+                                              std::shared_ptr<Job> job, std::deque<bool>* recent) {
   if (job->finished) co_return policy::RecycleReason::kNone;  // cancelled on its way here
   const std::uint64_t queue_us = MicrosSince(job->submitted);
   const auto run_start = Clock::now();
@@ -322,8 +355,12 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   Finish(*job, std::move(r));
 
   if (report.worker_died) co_return policy::RecycleReason::kDied;
+  recent->push_back(report.result.status() != api::OK);
+  while (recent->size() > policy_.recycle().error_window()) recent->pop_front();
   policy::WorkerStats s;
   s.executions = worker->executions();
+  s.recent_runs = static_cast<std::uint32_t>(recent->size());
+  for (bool failed : *recent) s.recent_failures += failed ? 1 : 0;
   s.last_status = report.result.status();
   s.heap_bytes_after = report.result.heap_bytes_after();
   s.cpu_used_us = worker->cpu_used_us();

@@ -106,11 +106,17 @@ class Pool {
  private:
   struct IdleWaiter;
 
-  void SpawnSlot();
-  boost::asio::awaitable<void> RunSlot();
-  boost::asio::awaitable<std::shared_ptr<Job>> NextJob(std::shared_ptr<WorkerProcess> worker);
+  // elastic: an extra slot started under load, ended when idle.
+  void SpawnSlot(bool elastic);
+  boost::asio::awaitable<void> RunSlot(bool elastic);
+  // The next job for `worker`, or nullptr with *reason set (idle, shrink,
+  // unresponsive, memory growth, died, shutdown). Heartbeats happen here.
+  boost::asio::awaitable<std::shared_ptr<Job>> NextJob(std::shared_ptr<WorkerProcess> worker,
+                                                       bool elastic, policy::RecycleReason* reason);
+  std::shared_ptr<Job> PopQueued();
   boost::asio::awaitable<policy::RecycleReason> RunJob(std::shared_ptr<WorkerProcess> worker,
-                                                       std::shared_ptr<Job> job);
+                                                       std::shared_ptr<Job> job,
+                                                       std::deque<bool>* recent);
   void Finish(Job& job, api::ExecutionResult result);
   bool HandToIdleWorker(std::shared_ptr<Job>& job);  // moves job only on success
   void Requeue(std::shared_ptr<Job> job);
@@ -126,6 +132,7 @@ class Pool {
   const PoolEvents events_;
   bool stopping_ = false;
   std::uint32_t live_slots_ = 0;
+  std::uint32_t elastic_slots_ = 0;  // of live_slots_, started under load
   std::uint64_t next_worker_id_ = 0;
   std::uint32_t consecutive_spawn_failures_ = 0;
   std::string last_spawn_error_;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <cstdio>
 #include <unistd.h>
 
 #include <boost/asio/redirect_error.hpp>
@@ -319,6 +320,48 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
   report.worker_died = true;
   report.death = co_await CollectDeath();
   co_return report;
+}
+
+awaitable<bool> WorkerProcess::Ping(std::chrono::milliseconds timeout) {
+  if (state_ != State::kIdle) co_return false;
+  state_ = State::kBusy;  // no job can be handed over meanwhile
+  const std::uint64_t gen = ++generation_;
+  const std::uint64_t nonce = gen;
+  deadline_.expires_after(timeout);
+  deadline_.async_wait([weak = weak_from_this(), gen](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->generation_ != gen || self->state_ != State::kBusy) return;
+    self->KillNow();
+  });
+  wire::SupervisorFrame frame;
+  frame.mutable_ping()->set_nonce(nonce);
+  write_buf_.clear();
+  (void)wire::AppendFrame(frame, kMaxSupervisorFrame, &write_buf_);
+  error_code ec;
+  co_await asio::async_write(to_worker_, asio::buffer(write_buf_), asio::redirect_error(use_awaitable, ec));
+  std::optional<wire::WorkerFrame> reply;
+  if (!ec) reply = co_await ReadFrame();
+  deadline_.cancel();
+  if (reply && reply->kind_case() == wire::WorkerFrame::kPong && reply->pong().nonce() == nonce) {
+    state_ = State::kIdle;
+    co_return true;
+  }
+  if (reply) ProtocolError("expected Pong " + std::to_string(nonce));
+  KillNow();
+  co_await CollectDeath();
+  co_return false;
+}
+
+std::uint64_t WorkerProcess::ResidentBytes() const {
+  const std::string path = "/proc/" + std::to_string(child_.pid()) + "/statm";
+  char buf[128] = {};
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return 0;
+  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  unsigned long long size = 0, resident = 0;
+  if (std::sscanf(buf, "%llu %llu", &size, &resident) != 2) return 0;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 awaitable<std::optional<wire::WorkerFrame>> WorkerProcess::ReadFrame() {

@@ -87,6 +87,13 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   // Runs one execution. The deadline (timeout + grace) is armed here.
   boost::asio::awaitable<RunReport> Execute(wire::Execute request, ConsoleSink sink);
 
+  // Heartbeat of an idle worker: Ping, and the Pong within `timeout`. False
+  // (and the worker is killed) when it does not answer properly in time.
+  boost::asio::awaitable<bool> Ping(std::chrono::milliseconds timeout);
+
+  // Resident memory as the kernel counts it (/proc/<pid>/statm), bytes.
+  std::uint64_t ResidentBytes() const;
+
   // Stops the current run: the worker is killed and the run ends CANCELLED.
   void Cancel();
 

@@ -22,6 +22,8 @@ inline policy::Policy TestPolicy(std::uint32_t pool_size = 2) {
   EXPECT_TRUE(p.ok()) << p.status().message();
   policy::Policy policy = *p;
   policy.mutable_pool()->set_size(pool_size);
+  // Fixed size unless a test asks for growth: queueing tests need it.
+  policy.mutable_pool()->set_max_size(pool_size);
   return policy;
 }
 

@@ -191,6 +191,18 @@ TEST(Recycle, Decisions) {
   p.mutable_recycle()->set_max_idle_ms(0);
   EXPECT_FALSE(ShouldRecycleIdle(1u << 30, p));
   EXPECT_EQ(RecycleReasonName(RecycleReason::kHeapGrowth), "heap_growth");
+  s.cpu_used_us = 0;
+  p.mutable_recycle()->set_after_error(false);
+  s.recent_runs = 19;
+  s.recent_failures = 19;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kNone);  // window not full yet
+  s.recent_runs = 20;
+  s.recent_failures = 18;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kDegraded);
+  s.recent_failures = 17;
+  EXPECT_EQ(ShouldRecycleAfterRun(s, p), RecycleReason::kNone);
+  EXPECT_TRUE(ShouldRecycleForRss(p.recycle().max_rss_bytes() + 1, p));
+  EXPECT_FALSE(ShouldRecycleForRss(p.recycle().max_rss_bytes(), p));
 }
 
 TEST(Outcome, SupervisorObservationsOutrankHowTheProcessEnded) {
