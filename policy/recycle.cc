@@ -19,6 +19,7 @@ std::string_view RecycleReasonName(RecycleReason reason) {
     case RecycleReason::kMemoryGrowth: return "memory_growth";
     case RecycleReason::kDegraded: return "degraded";
     case RecycleReason::kShrink: return "shrink";
+    case RecycleReason::kReload: return "reload";
     case RecycleReason::kShutdown: return "shutdown";
   }
   return "unknown";

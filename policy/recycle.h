@@ -26,6 +26,7 @@ enum class RecycleReason {
   kMemoryGrowth,   // resident memory (measured by the supervisor) past recycle.max_rss_bytes
   kDegraded,       // too many failed runs in the recent window
   kShrink,         // an extra worker no longer needed
+  kReload,         // started under a policy that has since been reloaded
   kShutdown,       // the pool is stopping
 };
 

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <google/protobuf/util/json_util.h>
 
+#include "policy/outcome.h"
 #include "supervisor/log.h"
 
 namespace stockade::supervisor {
@@ -118,6 +119,12 @@ ApiReply ApiService::RejectionFor(const HttpRequest& req, const api::ExecutionRe
 }
 
 awaitable<ApiReply> ApiService::Handle(HttpRequest req) {
+  ApiReply reply = co_await Route(std::move(req));
+  metrics_.HttpRequest(reply.stream ? 200 : reply.response.result_int());
+  co_return reply;
+}
+
+awaitable<ApiReply> ApiService::Route(HttpRequest req) {
   const std::vector<std::string_view> parts =
       PathParts(std::string_view(req.target().data(), req.target().size()));
   const http::verb method = req.method();
@@ -207,6 +214,10 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
   callbacks.on_line = [this, record](const api::ConsoleLine& line) { store_.AddLine(*record, line); };
   callbacks.on_done = [this, record](api::ExecutionResult result) {
     --in_flight_;
+    Log(LogLevel::kInfo, "execution_finished",
+        {{"execution", record->id}, {"key", record->owner},
+         {"status", policy::StatusName(result.status())}, {"worker", result.worker_id()},
+         {"run_us", result.metrics().run_time_us()}});
     store_.Finish(*record, std::move(result));
   };
   record->execution_id = supervisor_.Submit(std::move(run), std::move(callbacks));

@@ -56,6 +56,7 @@ class ApiService {
   static std::string SseEvent(const char* event, const google::protobuf::Message& message);
 
  private:
+  boost::asio::awaitable<ApiReply> Route(HttpRequest request);
   boost::asio::awaitable<ApiReply> CreateExecution(const HttpRequest& req, const std::string& owner);
   boost::asio::awaitable<ApiReply> CancelExecution(const HttpRequest& req,
                                                    std::shared_ptr<ExecutionRecord> record);

@@ -247,6 +247,9 @@ int ExecCommand(int argc, char** argv) {
     }
   }
   if (url.empty()) return Usage("no --url given (e.g. --url http://127.0.0.1:8080 or --url unix:/run/stockade.sock)");
+  if (url.rfind("http://", 0) != 0 && url.rfind("unix:/", 0) != 0) {
+    return Usage("bad --url " + url + " (expected http://HOST:PORT or unix:/PATH)");
+  }
   if (file.empty()) return Usage("no script given");
 
   auto code = ReadScript(file);

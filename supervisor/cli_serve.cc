@@ -189,8 +189,16 @@ int ServeCommand(int argc, char** argv) {
   on_signal = [&](boost::system::error_code ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      Log(LogLevel::kWarn, "reload_unsupported",
-          {{"detail", "SIGHUP policy reload is not implemented yet; restart to apply a new policy"}});
+      // Reload the same policy source; a broken file keeps the old policy.
+      auto reloaded = policy::LoadPolicy(f.policy);
+      Status st = reloaded.ok() ? supervisor.ReloadOnIoThread(*reloaded) : reloaded.status();
+      if (st.ok()) {
+        Log(LogLevel::kInfo, "reload", {{"policy", supervisor.policy().name()},
+                                         {"detail", "new workers use the new policy; daemon {} "
+                                                    "and cgroup {} settings apply on restart"}});
+      } else {
+        Log(LogLevel::kError, "reload_failed", {{"error", st.message()}});
+      }
       signals.async_wait(on_signal);
       return;
     }

@@ -43,13 +43,17 @@ struct Pool::IdleWaiter {
 
 Pool::Pool(asio::io_context& io, const policy::Policy& policy, WorkerConfig config,
            PoolEvents events)
-    : io_(io), policy_(policy), config_(std::move(config)), events_(std::move(events)) {}
+    : io_(io),
+      policy_(std::make_shared<const policy::Policy>(policy)),
+      config_(std::make_shared<const WorkerConfig>(std::move(config))),
+      events_(std::move(events)) {}
 
 Pool::~Pool() = default;
 
 void Pool::Start() {
-  for (std::uint32_t i = 0; i < policy_.pool().size(); ++i) {
+  for (std::uint32_t i = 0; i < policy_->pool().size(); ++i) {
     ++live_slots_;
+    ++base_slots_;
     SpawnSlot(false);
   }
 }
@@ -80,6 +84,7 @@ awaitable<void> Pool::RunSlot(bool elastic) {
   auto backoff = std::chrono::milliseconds(50);
   while (!stopping_) {
     const auto spawn_start = Clock::now();
+    const std::uint64_t generation = generation_;
     auto started = co_await WorkerProcess::Start(io_, config_, ++next_worker_id_, spawner_);
     Status ready = started.ok() ? Status::Ok() : started.status();
     std::shared_ptr<WorkerProcess> worker;
@@ -134,6 +139,9 @@ awaitable<void> Pool::RunSlot(bool elastic) {
       ++stats_.busy;
       reason = co_await RunJob(worker, std::move(job), &recent);
       --stats_.busy;
+      if (reason == policy::RecycleReason::kNone && generation != generation_) {
+        reason = policy::RecycleReason::kReload;
+      }
     }
     ++stats_.recycles[std::string(policy::RecycleReasonName(reason))];
     if (events_.recycled) events_.recycled(policy::RecycleReasonName(reason));
@@ -143,6 +151,11 @@ awaitable<void> Pool::RunSlot(bool elastic) {
     co_await worker->Retire();
     workers_.remove(worker);
     if (elastic && reason == policy::RecycleReason::kShrink) break;
+    // After a reload to a smaller pool, surplus slots end here.
+    if (!elastic && base_slots_ > policy_->pool().size()) {
+      --base_slots_;
+      break;
+    }
   }
   if (elastic) --elastic_slots_;
   SlotEnded();
@@ -151,7 +164,7 @@ awaitable<void> Pool::RunSlot(bool elastic) {
 bool Pool::Broken() const {
   // Every slot has failed to start a worker in a row and none is serving:
   // waiting in the queue would only end at its deadline.
-  return consecutive_spawn_failures_ >= std::max<std::uint32_t>(policy_.pool().size(), 2) &&
+  return consecutive_spawn_failures_ >= std::max<std::uint32_t>(policy_->pool().size(), 2) &&
          stats_.idle == 0 && stats_.busy == 0;
 }
 
@@ -185,8 +198,9 @@ std::shared_ptr<Job> Pool::PopQueued() {
 awaitable<std::shared_ptr<Job>> Pool::NextJob(std::shared_ptr<WorkerProcess> worker, bool elastic,
                                               policy::RecycleReason* reason) {
   if (auto job = PopQueued()) co_return job;
-  const policy::RecyclePolicy& r = policy_.recycle();
-  const std::uint32_t max_idle = elastic ? policy_.pool().shrink_idle_ms() : r.max_idle_ms();
+  const std::uint64_t generation = generation_;
+  const policy::RecyclePolicy r = policy_->recycle();
+  const std::uint32_t max_idle = elastic ? policy_->pool().shrink_idle_ms() : r.max_idle_ms();
   const Clock::time_point idle_deadline =
       max_idle > 0 ? Clock::now() + std::chrono::milliseconds(max_idle) : Clock::time_point::max();
   while (!stopping_ && !worker->dead()) {
@@ -205,6 +219,10 @@ awaitable<std::shared_ptr<Job>> Pool::NextJob(std::shared_ptr<WorkerProcess> wor
     if (waiter.assigned) co_return std::move(waiter.assigned);
     idle_.erase(it);
     if (stopping_ || worker->dead()) break;
+    if (generation != generation_) {
+      *reason = policy::RecycleReason::kReload;
+      co_return nullptr;
+    }
     if (Clock::now() >= idle_deadline) {
       *reason = elastic ? policy::RecycleReason::kShrink : policy::RecycleReason::kIdle;
       co_return nullptr;
@@ -215,7 +233,7 @@ awaitable<std::shared_ptr<Job>> Pool::NextJob(std::shared_ptr<WorkerProcess> wor
       *reason = policy::RecycleReason::kUnresponsive;
       co_return nullptr;
     }
-    if (policy::ShouldRecycleForRss(worker->ResidentBytes(), policy_)) {
+    if (policy::ShouldRecycleForRss(worker->ResidentBytes(), *policy_)) {
       *reason = policy::RecycleReason::kMemoryGrowth;
       co_return nullptr;
     }
@@ -236,12 +254,12 @@ void Pool::Submit(std::shared_ptr<Job> job) {
     Finish(*job, Rejection(api::INTERNAL, "no worker can be started: " + last_spawn_error_));
     return;
   }
-  if (queue_.size() >= policy_.pool().queue_capacity()) {
+  if (queue_.size() >= policy_->pool().queue_capacity()) {
     api::ExecutionResult r = Rejection(
         api::QUEUE_FULL, "all workers are busy and the queue holds " +
                              std::to_string(queue_.size()) + " requests; retry shortly");
     // A worker frees up about once per typical run; suggest one queue's worth.
-    r.set_retry_after_ms(std::max<std::uint32_t>(100, policy_.limits().timeout_ms() / 10));
+    r.set_retry_after_ms(std::max<std::uint32_t>(100, policy_->limits().timeout_ms() / 10));
     Finish(*job, std::move(r));
     return;
   }
@@ -249,7 +267,7 @@ void Pool::Submit(std::shared_ptr<Job> job) {
   queue_.push_back(std::move(job));
   // Under load, grow towards pool.max_size: one extra worker per queued job
   // that no starting worker will pick up. They retire after shrink_idle_ms.
-  if (live_slots_ < policy_.pool().max_size() && queue_.size() > stats_.starting) {
+  if (live_slots_ < policy_->pool().max_size() && queue_.size() > stats_.starting) {
     ++live_slots_;
     ++elastic_slots_;
     SpawnSlot(true);
@@ -260,7 +278,7 @@ void Pool::ArmQueueDeadline(const std::shared_ptr<Job>& job) {
   // Measured from submission: a job put back after its worker died keeps
   // its original deadline rather than starting a new one.
   job->queue_timer = std::make_unique<asio::steady_timer>(
-      io_, job->submitted + std::chrono::milliseconds(policy_.pool().queue_deadline_ms()));
+      io_, job->submitted + std::chrono::milliseconds(policy_->pool().queue_deadline_ms()));
   job->queue_timer->async_wait([this, weak = std::weak_ptr<Job>(job)](error_code ec) {
     auto j = weak.lock();
     if (ec || !j) return;
@@ -291,7 +309,7 @@ void Pool::OnQueueDeadline(const std::shared_ptr<Job>& job) {
   queue_.erase(it);
   api::ExecutionResult r = Rejection(
       api::QUEUE_FULL, "no worker became free within the queue deadline of " +
-                           std::to_string(policy_.pool().queue_deadline_ms()) + " ms; retry later");
+                           std::to_string(policy_->pool().queue_deadline_ms()) + " ms; retry later");
   r.set_retry_after_ms(1000);
   Finish(*job, std::move(r));
 }
@@ -356,7 +374,7 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
 
   if (report.worker_died) co_return policy::RecycleReason::kDied;
   recent->push_back(report.result.status() != api::OK);
-  while (recent->size() > policy_.recycle().error_window()) recent->pop_front();
+  while (recent->size() > policy_->recycle().error_window()) recent->pop_front();
   policy::WorkerStats s;
   s.executions = worker->executions();
   s.recent_runs = static_cast<std::uint32_t>(recent->size());
@@ -364,7 +382,7 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   s.last_status = report.result.status();
   s.heap_bytes_after = report.result.heap_bytes_after();
   s.cpu_used_us = worker->cpu_used_us();
-  co_return policy::ShouldRecycleAfterRun(s, policy_);
+  co_return policy::ShouldRecycleAfterRun(s, *policy_);
 }
 
 void Pool::Finish(Job& job, api::ExecutionResult result) {
@@ -380,6 +398,20 @@ void Pool::Finish(Job& job, api::ExecutionResult result) {
     auto done = std::move(job.on_done);
     job.on_done = nullptr;
     done(std::move(result));
+  }
+}
+
+void Pool::Reload(const policy::Policy& policy, WorkerConfig config) {
+  policy_ = std::make_shared<const policy::Policy>(policy);
+  config_ = std::make_shared<const WorkerConfig>(std::move(config));
+  ++generation_;
+  Log(LogLevel::kInfo, "policy_reloaded", {{"policy", policy_->name()}, {"pool_size", policy_->pool().size()}});
+  // Idle workers wake up, see the new generation and are replaced.
+  for (IdleWaiter* w : idle_) w->timer.cancel();
+  while (!stopping_ && base_slots_ < policy_->pool().size()) {
+    ++live_slots_;
+    ++base_slots_;
+    SpawnSlot(false);
   }
 }
 

@@ -89,6 +89,11 @@ class Pool {
  public:
   Pool(boost::asio::io_context& io, const policy::Policy& policy, WorkerConfig config,
        PoolEvents events = {});
+
+  // A new policy (SIGHUP): new workers are started with it; idle workers are
+  // replaced now and busy ones after their run (recycle reason "reload").
+  // The pool grows or shrinks to the new size.
+  void Reload(const policy::Policy& policy, WorkerConfig config);
   ~Pool();
 
   void Start();
@@ -101,7 +106,7 @@ class Pool {
   void Shutdown(bool kill_running, std::function<void()> on_stopped);
 
   PoolStats Stats() const;
-  const WorkerConfig& worker_config() const { return config_; }
+  const WorkerConfig& worker_config() const { return *config_; }
 
  private:
   struct IdleWaiter;
@@ -127,8 +132,10 @@ class Pool {
   void FailQueued();
 
   boost::asio::io_context& io_;
-  const policy::Policy policy_;
-  const WorkerConfig config_;
+  std::shared_ptr<const policy::Policy> policy_;
+  std::shared_ptr<const WorkerConfig> config_;
+  std::uint64_t generation_ = 0;       // bumped by Reload
+  std::uint32_t base_slots_ = 0;       // of live_slots_, the non-elastic ones
   const PoolEvents events_;
   bool stopping_ = false;
   std::uint32_t live_slots_ = 0;

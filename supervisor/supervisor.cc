@@ -42,13 +42,40 @@ Status Supervisor::Init() {
   policy::Policy& p = options_.policy;
   if (options_.pool_size) p.mutable_pool()->set_size(*options_.pool_size);
 
-  WorkerConfig config;
-  config.executable = options_.worker_path.empty() ? DefaultWorkerPath() : options_.worker_path;
-  if (access(config.executable.c_str(), X_OK) != 0) {
-    return ErrnoError("worker binary " + config.executable);
+  // Fixed for the life of the supervisor: which binary, and which cgroup
+  // hierarchy. Everything else comes from the policy and can be reloaded.
+  executable_ = options_.worker_path.empty() ? DefaultWorkerPath() : options_.worker_path;
+  if (access(executable_.c_str(), X_OK) != 0) return ErrnoError("worker binary " + executable_);
+  worker_exec_fd_.reset(open(executable_.c_str(), O_PATH | O_CLOEXEC));
+  if (!worker_exec_fd_) return ErrnoError("open worker binary " + executable_);
+  auto cgroups = CgroupHost::Detect(p.cgroup().mode());
+  if (!cgroups.ok()) return cgroups.status().With("cgroups");
+  cgroups_.emplace(std::move(cgroups).value());
+  if (p.cgroup().required() && cgroups_->version() == "none") {
+    return Status::Error("cgroups are required by the policy but unavailable: " + cgroups_->detail());
   }
-  worker_exec_fd_.reset(open(config.executable.c_str(), O_PATH | O_CLOEXEC));
-  if (!worker_exec_fd_) return ErrnoError("open worker binary " + config.executable);
+  STOCKADE_ASSIGN_OR_RETURN(WorkerConfig config, BuildWorkerConfig(p));
+  policy_ = std::make_shared<const policy::Policy>(p);
+
+  confinement_.set_seccomp(true);
+  confinement_.set_seccomp_mode(config.seccomp_listener ? "user-notify" : "kill");
+  confinement_.set_no_new_privs(true);
+  confinement_.set_rlimits(true);
+  confinement_.set_cgroup(std::string(cgroups_->version()));
+  confinement_.set_cgroup_detail(cgroups_->detail());
+  Log(LogLevel::kInfo, "supervisor_start",
+      {{"policy", p.name()}, {"pool_size", p.pool().size()}, {"seccomp", confinement_.seccomp_mode()},
+       {"cgroup", cgroups_->version()}, {"cgroup_detail", cgroups_->detail()}});
+
+  pool_ = std::make_unique<Pool>(io_, p, std::move(config), std::move(options_.events));
+  thread_ = std::thread([this] { io_.run(); });
+  asio::post(io_, [this] { pool_->Start(); });
+  return Status::Ok();
+}
+
+StatusOr<WorkerConfig> Supervisor::BuildWorkerConfig(const policy::Policy& p) {
+  WorkerConfig config;
+  config.executable = executable_;
   config.exec_fd = worker_exec_fd_.get();
   const bool notify = !p.seccomp().unsafe_disable_user_notify() && SeccompListener::Supported();
   STOCKADE_ASSIGN_OR_RETURN(
@@ -62,13 +89,6 @@ Status Supervisor::Init() {
   config.rlimits.cpu_seconds = rl.cpu_seconds;
   config.rlimits.file_size_bytes = rl.file_size_bytes;
   config.rlimits.open_files = rl.open_files;
-
-  auto cgroups = CgroupHost::Detect(p.cgroup().mode());
-  if (!cgroups.ok()) return cgroups.status().With("cgroups");
-  cgroups_.emplace(std::move(cgroups).value());
-  if (p.cgroup().required() && cgroups_->version() == "none") {
-    return Status::Error("cgroups are required by the policy but unavailable: " + cgroups_->detail());
-  }
   const policy::WorkerCgroupLimits cl = policy::WorkerCgroupLimitsFor(p);
   config.cgroups = &*cgroups_;
   config.cgroup_limits.memory_bytes = cl.memory_max_bytes;
@@ -76,24 +96,18 @@ Status Supervisor::Init() {
   config.cgroup_limits.cpu_percent = cl.cpu_percent;
   config.spawn_timeout = std::chrono::milliseconds(p.pool().spawn_timeout_ms());
   config.hard_kill_grace = std::chrono::milliseconds(p.limits().hard_kill_grace_ms());
+  ChooseIdentity(p, &config);
+  return config;
+}
 
-  ChooseIdentity(&config);
-
-  confinement_.set_seccomp(true);
-  confinement_.set_seccomp_mode(notify ? "user-notify" : "kill");
-  confinement_.set_no_new_privs(true);
-  confinement_.set_rlimits(true);
-  confinement_.set_cgroup(std::string(cgroups_->version()));
-  confinement_.set_cgroup_detail(cgroups_->detail());
-  Log(LogLevel::kInfo, "supervisor_start",
-      {{"policy", p.name()}, {"pool_size", p.pool().size()}, {"seccomp", confinement_.seccomp_mode()},
-       {"cgroup", cgroups_->version()}, {"cgroup_detail", cgroups_->detail()}});
-
-  pool_ = std::make_unique<Pool>(io_, p, std::move(config), std::move(options_.events));
-  // The io thread is also the thread that spawns workers, so their
-  // parent-death signal is tied to it; it lives as long as the Supervisor.
-  thread_ = std::thread([this] { io_.run(); });
-  asio::post(io_, [this] { pool_->Start(); });
+Status Supervisor::ReloadOnIoThread(policy::Policy p) {
+  if (options_.pool_size) p.mutable_pool()->set_size(*options_.pool_size);
+  if (p.cgroup().mode() != policy_->cgroup().mode()) {
+    Log(LogLevel::kWarn, "reload_partial", {{"detail", "cgroup.mode takes effect on restart only"}});
+  }
+  STOCKADE_ASSIGN_OR_RETURN(WorkerConfig config, BuildWorkerConfig(p));
+  policy_ = std::make_shared<const policy::Policy>(p);
+  pool_->Reload(p, std::move(config));
   return Status::Ok();
 }
 
@@ -111,8 +125,8 @@ void Supervisor::Stop() {
   thread_.join();
 }
 
-void Supervisor::ChooseIdentity(WorkerConfig* config) {
-  const policy::IdentityPolicy& id = options_.policy.identity();
+void Supervisor::ChooseIdentity(const policy::Policy& p, WorkerConfig* config) {
+  const policy::IdentityPolicy& id = p.identity();
   if (geteuid() != 0) {
     confinement_.set_identity("uid " + std::to_string(geteuid()) + " (the supervisor's own)");
     return;
@@ -153,7 +167,7 @@ std::uint64_t Supervisor::Submit(api::ExecuteRequest request, Callbacks callback
   job->on_start = std::move(callbacks.on_start);
   job->on_line = std::move(callbacks.on_line);
   job->on_done = std::move(callbacks.on_done);
-  const policy::Policy& p = options_.policy;
+  const policy::Policy& p = *policy_;
   *job->execute.mutable_limits() = policy::EffectiveRunLimits(p, request.limits());
   if (auto rejected = policy::ValidateRequest(request, p)) {
     api::ExecutionResult r;
@@ -190,7 +204,7 @@ PoolStats Supervisor::Stats() {
 }
 
 bool Supervisor::WaitUntilIdle(std::chrono::milliseconds timeout, std::optional<std::uint32_t> count) {
-  const std::uint32_t want = count.value_or(options_.policy.pool().size());
+  const std::uint32_t want = count.value_or(policy_->pool().size());
   const auto until = Clock::now() + timeout;
   while (Clock::now() < until) {
     if (Stats().idle >= want) return true;

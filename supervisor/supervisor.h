@@ -83,12 +83,20 @@ class Supervisor {
   // Stats from the io thread itself (no round trip through the queue).
   PoolStats StatsOnIoThread() { return pool_->Stats(); }
   const api::Confinement& confinement() const { return confinement_; }
-  const policy::Policy& policy() const { return options_.policy; }
+  // The policy in force. A reference for use on the io thread (or before
+  // any ReloadOnIoThread): a reload replaces the object.
+  const policy::Policy& policy() const { return *policy_; }
+
+  // Applies a new policy (SIGHUP in the daemon): new workers use it, current
+  // ones are replaced as they become idle. The worker binary and the cgroup
+  // hierarchy stay as they were at start. Call on io().
+  Status ReloadOnIoThread(policy::Policy policy);
 
  private:
   explicit Supervisor(SupervisorOptions options);
   Status Init();
-  void ChooseIdentity(WorkerConfig* config);
+  StatusOr<WorkerConfig> BuildWorkerConfig(const policy::Policy& policy);
+  void ChooseIdentity(const policy::Policy& policy, WorkerConfig* config);
   template <typename F>
   auto OnIoThread(F&& f) -> decltype(f());
 
@@ -96,7 +104,9 @@ class Supervisor {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::optional<CgroupHost> cgroups_;
+  std::string executable_;
   UniqueFd worker_exec_fd_;  // O_PATH: workers exec it without path lookups
+  std::shared_ptr<const policy::Policy> policy_;
   api::Confinement confinement_;
   std::unique_ptr<Pool> pool_;
   std::thread thread_;

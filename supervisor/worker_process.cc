@@ -38,7 +38,8 @@ constexpr std::size_t kMaxSmallFrameBytes = 256u << 10;
 
 }  // namespace
 
-WorkerProcess::WorkerProcess(asio::io_context& io, const WorkerConfig& config, std::uint64_t id)
+WorkerProcess::WorkerProcess(asio::io_context& io, std::shared_ptr<const WorkerConfig> config,
+                             std::uint64_t id)
     : io_(io),
       config_(config),
       id_(id),
@@ -47,7 +48,7 @@ WorkerProcess::WorkerProcess(asio::io_context& io, const WorkerConfig& config, s
       exit_watch_(io),
       listener_(io),
       deadline_(io),
-      decoder_(config.max_frame_bytes) {}
+      decoder_(config->max_frame_bytes) {}
 
 WorkerProcess::~WorkerProcess() {
   // ChildProcess kills and reaps if Retire() never ran; the cgroup is
@@ -102,10 +103,10 @@ StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
 }  // namespace
 
 awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
-    asio::io_context& io, const WorkerConfig& config, std::uint64_t id,
+    asio::io_context& io, std::shared_ptr<const WorkerConfig> config, std::uint64_t id,
     asio::thread_pool& spawner) {
   StatusOr<Spawned> spawned = co_await RunOffThread<StatusOr<Spawned>>(
-      spawner, [&config, id] { return SpawnProcess(config, id); });
+      spawner, [config, id] { return SpawnProcess(*config, id); });
   if (!spawned.ok()) co_return spawned.status();
   std::shared_ptr<WorkerProcess> w(new WorkerProcess(io, config, id));
   w->cgroup_ = std::move(spawned->cgroup);
@@ -126,9 +127,9 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
   // Init fits in the pipe buffer (a few hundred bytes of BPF), so it is
   // written now and the worker finds it as soon as it is up.
   wire::SupervisorFrame init;
-  init.mutable_init()->set_seccomp_bpf(config.seccomp_bpf);
-  init.mutable_init()->set_seccomp_listener(config.seccomp_listener);
-  init.mutable_init()->set_heap_limit_bytes(config.heap_limit_bytes);
+  init.mutable_init()->set_seccomp_bpf(config->seccomp_bpf);
+  init.mutable_init()->set_seccomp_listener(config->seccomp_listener);
+  init.mutable_init()->set_heap_limit_bytes(config->heap_limit_bytes);
   init.mutable_init()->set_worker_id(id);
   std::string bytes;
   if (!wire::AppendFrame(init, kMaxSupervisorFrame, &bytes)) co_return Status::Error("Init frame too large");
@@ -139,7 +140,7 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
 
 awaitable<Status> WorkerProcess::WaitReady() {
   const std::uint64_t gen = ++generation_;
-  deadline_.expires_after(config_.spawn_timeout);
+  deadline_.expires_after(config_->spawn_timeout);
   deadline_.async_wait([weak = weak_from_this(), gen](error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->generation_ != gen || self->state_ != State::kStarting) return;
@@ -161,7 +162,7 @@ awaitable<Status> WorkerProcess::WaitReady() {
                                                     : o.detail));
   }
   ready_ = frame->ready();
-  if (!config_.seccomp_bpf.empty()) {
+  if (!config_->seccomp_bpf.empty()) {
     // Ask the kernel, not the worker, whether the filter is in force.
     Status in_force = CheckSeccompInForce(child_.pid());
     if (!ready_.seccomp_loaded() || !in_force.ok()) {
@@ -171,7 +172,7 @@ awaitable<Status> WorkerProcess::WaitReady() {
                               (in_force.ok() ? "it says it did not load it" : in_force.message()));
     }
   }
-  if (config_.seccomp_listener) {
+  if (config_->seccomp_listener) {
     auto listener = SeccompListener::TakeFrom(child_.pidfd(), ready_.seccomp_listener_fd());
     if (!listener.ok()) {
       KillNow();
@@ -261,7 +262,7 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
     co_return report;
   }
 
-  deadline_.expires_after(timeout + config_.hard_kill_grace);
+  deadline_.expires_after(timeout + config_->hard_kill_grace);
   deadline_.async_wait([weak = weak_from_this(), gen](error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->generation_ != gen || self->state_ != State::kBusy) return;

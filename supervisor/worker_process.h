@@ -77,7 +77,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   // spawner thread must outlive the worker: its parent-death signal is tied
   // to that thread.
   static boost::asio::awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> Start(
-      boost::asio::io_context& io, const WorkerConfig& config, std::uint64_t id,
+      boost::asio::io_context& io, std::shared_ptr<const WorkerConfig> config, std::uint64_t id,
       boost::asio::thread_pool& spawner);
   ~WorkerProcess();
 
@@ -107,6 +107,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   boost::asio::awaitable<void> Retire();
 
   std::uint64_t id() const { return id_; }
+  const std::shared_ptr<const WorkerConfig>& config() const { return config_; }
   pid_t pid() const { return child_.pid(); }
   State state() const { return state_; }
   bool dead() const { return state_ == State::kDead; }
@@ -116,7 +117,8 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   const WorkerCgroup* cgroup() const { return cgroup_ ? &*cgroup_ : nullptr; }
 
  private:
-  WorkerProcess(boost::asio::io_context& io, const WorkerConfig& config, std::uint64_t id);
+  WorkerProcess(boost::asio::io_context& io, std::shared_ptr<const WorkerConfig> config,
+                std::uint64_t id);
 
   boost::asio::awaitable<std::optional<wire::WorkerFrame>> ReadFrame();
   std::optional<wire::WorkerFrame> ParseFrame(const std::string& payload);
@@ -130,7 +132,9 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   bool PollListenerOnce();
 
   boost::asio::io_context& io_;
-  const WorkerConfig& config_;
+  // Shared with the pool; a policy reload gives new workers a new config
+  // while this one keeps the config it was started with.
+  std::shared_ptr<const WorkerConfig> config_;
   std::uint64_t id_;
   State state_ = State::kStarting;
   std::optional<WorkerCgroup> cgroup_;

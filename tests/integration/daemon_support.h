@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -356,28 +357,34 @@ class Connection {
     return !ec;
   }
 
-  // Reads until the peer closes or `timeout` passes. `closed` tells which.
+  // Reads until the peer closes or `timeout` passes; `closed` tells which.
+  // Polls the socket directly: a Beast stream timeout would close it.
   std::string ReadUntilClosed(std::chrono::milliseconds timeout, bool* closed) {
     std::string out(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     buffer_.consume(buffer_.size());
     *closed = false;
+    if (!connected_) {
+      *closed = true;
+      return out;
+    }
+    const int fd = stream_->socket().native_handle();
     const auto deadline = Clock::now() + timeout;
     char buf[4096];
-    while (Clock::now() < deadline) {
-      beast::error_code ec;
-      std::size_t n = 0;
-      stream_->expires_at(deadline);
-      stream_->async_read_some(asio::buffer(buf), [&](beast::error_code e, std::size_t got) {
-        ec = e;
-        n = got;
-      });
-      Run();
-      out.append(buf, n);
-      if (ec == beast::error::timeout) break;
-      if (ec) {
-        *closed = true;  // EOF or reset: the server closed the connection
-        break;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd, POLLIN, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) break;
+      const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+        continue;
       }
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      *closed = true;  // EOF or reset: the server closed the connection
+      break;
     }
     return out;
   }

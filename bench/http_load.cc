@@ -1,0 +1,312 @@
+// stockade-http-bench: load on the daemon's HTTP API, as a client sees it.
+//
+// Starts `stockade serve` itself (permissive policy, 10 workers, log in a
+// temporary file) unless --url names a running daemon, then for each
+// connection count (1, 2, 16 by default) opens that many keep-alive
+// connections, each issuing POST /v1/executions {"code":"1+1"} back to back
+// (wait=true, the default) for --duration seconds. It prints p50/p99
+// latency and executions/s per connection count, and the daemon's RSS
+// (VmRSS) before and after. --requests N runs a soak of N executions instead
+// and reports RSS at start, along the way and at the end, which is how "no
+// RSS growth over 100,000 executions" is checked.
+//
+// One thread per connection with a blocking client: on a 2-core machine the
+// client threads mostly sleep in the kernel waiting for answers, and the
+// numbers then measure the daemon, not the harness.
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "supervisor/http_client.h"
+
+namespace {
+
+using stockade::supervisor::HttpClient;
+using stockade::supervisor::HttpHeaders;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kUsage[] =
+    "usage: stockade-http-bench [options]\n"
+    "  --url URL           use a running daemon (default: start one)\n"
+    "  --pid PID           that daemon's pid, for RSS figures\n"
+    "  --key K             API key for --url\n"
+    "  --connections LIST  e.g. 1,2,16 (default)\n"
+    "  --duration S        seconds per connection count (default 5)\n"
+    "  --requests N        soak: N executions over the last connection count\n"
+    "  --code JS           the script (default 1+1)\n"
+    "  --pool-size N       workers of the daemon we start (default 10)\n"
+    "  --policy P          its policy (default permissive)\n";
+
+// The daemon we started: killed and reaped when the benchmark ends.
+class OwnDaemon {
+ public:
+  static std::optional<OwnDaemon> Start(const std::string& policy, int pool_size) {
+    OwnDaemon d;
+    char tmpl[] = "/tmp/stockade-http-bench-XXXXXX";
+    if (!mkdtemp(tmpl)) return std::nullopt;
+    d.dir_ = tmpl;
+    const std::string log = d.dir_ + "/daemon.log";
+    // The daemon is a sibling of this binary in build/bin.
+    const std::string bin = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "stockade";
+    const std::string pool = std::to_string(pool_size);
+    d.pid_ = fork();
+    if (d.pid_ == 0) {
+      if (!freopen(log.c_str(), "w", stderr)) _exit(127);
+      execl(bin.c_str(), bin.c_str(), "serve", "--listen", "127.0.0.1:0", "--policy", policy.c_str(),
+            "--pool-size", pool.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < deadline) {
+      std::ifstream in(log);
+      std::string line;
+      while (std::getline(in, line)) {
+        const std::size_t at = line.find("127.0.0.1:");
+        if (line.find("\"event\":\"listening\"") == std::string::npos || at == std::string::npos) continue;
+        d.url_ = "http://" + line.substr(at, line.find_first_of(" \"", at) - at);
+        return d;
+      }
+      if (waitpid(d.pid_, nullptr, WNOHANG) == d.pid_) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::ifstream in(log);
+    std::stringstream s;
+    s << in.rdbuf();
+    std::fprintf(stderr, "stockade-http-bench: the daemon did not start:\n%s", s.str().c_str());
+    return std::nullopt;
+  }
+  OwnDaemon(OwnDaemon&& o) noexcept
+      : pid_(std::exchange(o.pid_, -1)), dir_(std::exchange(o.dir_, "")), url_(std::move(o.url_)) {}
+  ~OwnDaemon() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+  pid_t pid() const { return pid_; }
+  const std::string& url() const { return url_; }
+
+ private:
+  OwnDaemon() = default;
+  pid_t pid_ = -1;
+  std::string dir_, url_;
+};
+
+// VmRSS of `pid` in KiB, or -1.
+long RssKiB(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return -1;
+}
+
+std::string Rss(pid_t pid) {
+  const long kib = RssKiB(pid);
+  if (kib < 0) return "n/a (pass --pid)";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", kib / 1024.0);
+  return buf;
+}
+
+struct Tally {
+  std::vector<std::uint32_t> latencies_us;
+  std::uint64_t errors = 0;
+  std::string first_error;
+};
+
+struct Config {
+  std::string url, key, body;
+};
+
+// One connection: POST back to back until `stop` or `quota` runs out.
+void Connection(const Config& cfg, const std::atomic<bool>& stop, std::atomic<std::int64_t>* quota, Tally* out) {
+  HttpHeaders headers;
+  if (!cfg.key.empty()) headers.emplace_back("Authorization", "Bearer " + cfg.key);
+  auto client = HttpClient::Connect(cfg.url);
+  if (!client.ok()) {
+    out->errors++;
+    out->first_error = client.status().message();
+    return;
+  }
+  out->latencies_us.reserve(1 << 16);
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (quota && quota->fetch_sub(1, std::memory_order_relaxed) <= 0) break;
+    const auto t0 = Clock::now();
+    auto res = client->Request("POST", "/v1/executions", cfg.body, headers);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
+    const bool ok = res.ok() && res->status == 200 && res->body.find("\"status\":\"OK\"") != std::string::npos;
+    if (!ok) {
+      if (out->errors++ == 0) out->first_error = res.ok() ? std::to_string(res->status) + " " + res->body
+                                                          : res.status().message();
+      continue;
+    }
+    out->latencies_us.push_back(static_cast<std::uint32_t>(us));
+  }
+}
+
+struct RunResult {
+  std::uint64_t ok = 0, errors = 0;
+  double seconds = 0, p50 = 0, p99 = 0;
+  std::string first_error;
+};
+
+RunResult Run(const Config& cfg, int connections, std::chrono::milliseconds duration, std::int64_t requests) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> quota{requests};
+  std::vector<Tally> tallies(connections);
+  std::vector<std::thread> threads;
+  const auto t0 = Clock::now();
+  for (int i = 0; i < connections; ++i) {
+    threads.emplace_back(Connection, std::cref(cfg), std::cref(stop), requests > 0 ? &quota : nullptr, &tallies[i]);
+  }
+  if (requests == 0) {
+    std::this_thread::sleep_for(duration);
+    stop = true;
+  }
+  for (auto& t : threads) t.join();
+  RunResult r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::vector<std::uint32_t> all;
+  for (Tally& t : tallies) {
+    all.insert(all.end(), t.latencies_us.begin(), t.latencies_us.end());
+    r.errors += t.errors;
+    if (r.first_error.empty()) r.first_error = t.first_error;
+  }
+  r.ok = all.size();
+  if (!all.empty()) {
+    auto pct = [&](double p) {
+      const std::size_t k = std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()));
+      std::nth_element(all.begin(), all.begin() + k, all.end());
+      return static_cast<double>(all[k]);
+    };
+    r.p50 = pct(0.50);
+    r.p99 = pct(0.99);
+  }
+  return r;
+}
+
+void Print(int connections, const RunResult& r) {
+  std::printf("  %3d conn  %8llu ok  %5llu err  %9.0f exec/s  p50 %7.0f us  p99 %7.0f us\n", connections,
+              static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.errors),
+              r.ok / r.seconds, r.p50, r.p99);
+  if (r.errors) std::printf("       first error: %s\n", r.first_error.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  std::string code = "1+1", policy = "permissive", connections_list = "1,2,16";
+  pid_t pid = -1;
+  double duration_s = 5;
+  std::int64_t requests = 0;
+  int pool_size = 10;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "stockade-http-bench: %s needs a value\n%s", arg.c_str(), kUsage);
+      return 2;
+    }
+    const std::string v = argv[++i];
+    if (arg == "--url") cfg.url = v;
+    else if (arg == "--pid") pid = std::atoi(v.c_str());
+    else if (arg == "--key") cfg.key = v;
+    else if (arg == "--connections") connections_list = v;
+    else if (arg == "--duration") duration_s = std::atof(v.c_str());
+    else if (arg == "--requests") requests = std::atoll(v.c_str());
+    else if (arg == "--code") code = v;
+    else if (arg == "--pool-size") pool_size = std::atoi(v.c_str());
+    else if (arg == "--policy") policy = v;
+    else {
+      std::fprintf(stderr, "stockade-http-bench: unknown option %s\n%s", arg.c_str(), kUsage);
+      return 2;
+    }
+  }
+  std::vector<int> counts;
+  for (std::stringstream s(connections_list); s.good();) {
+    std::string item;
+    std::getline(s, item, ',');
+    if (const int n = std::atoi(item.c_str()); n > 0) counts.push_back(n);
+  }
+  if (counts.empty() || duration_s <= 0 || requests < 0) {
+    std::fprintf(stderr, "stockade-http-bench: bad --connections, --duration or --requests\n");
+    return 2;
+  }
+  // A JSON string for the code: escape what JSON requires.
+  std::string quoted;
+  for (char c : code) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    if (c == '\n') {
+      quoted += "\\n";
+      continue;
+    }
+    quoted += c;
+  }
+  cfg.body = "{\"code\":\"" + quoted + "\"}";
+
+  std::optional<OwnDaemon> own = cfg.url.empty() ? OwnDaemon::Start(policy, pool_size) : std::nullopt;
+  if (cfg.url.empty()) {
+    if (!own) return 1;
+    cfg.url = own->url();
+    pid = own->pid();
+    // Let the pool finish warming before anything is measured.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  }
+  std::printf("stockade-http-bench: %s, code %s, %u CPUs%s\n", cfg.url.c_str(), cfg.body.c_str(),
+              std::thread::hardware_concurrency(),
+              own ? (", daemon started here: policy " + policy + ", pool " + std::to_string(pool_size)).c_str() : "");
+  std::printf("  daemon RSS at start: %s\n", Rss(pid).c_str());
+  const auto duration = std::chrono::milliseconds(static_cast<long>(duration_s * 1000));
+
+  (void)Run(cfg, 1, std::chrono::milliseconds(500), 0);  // warm-up: connections, caches, workers
+  std::printf("  daemon RSS after warm-up: %s\n", Rss(pid).c_str());
+  if (requests > 0) {
+    // Soak: RSS every tenth of the way, so growth shows as a trend.
+    const int conns = counts.back();
+    const std::int64_t step = std::max<std::int64_t>(1, requests / 10);
+    RunResult total;
+    for (std::int64_t done = 0; done < requests; done += step) {
+      RunResult r = Run(cfg, conns, duration, std::min(step, requests - done));
+      total.ok += r.ok;
+      total.errors += r.errors;
+      total.seconds += r.seconds;
+      if (total.first_error.empty()) total.first_error = r.first_error;
+      std::printf("  soak %llu/%lld  %.0f exec/s  p50 %.0f us  p99 %.0f us  RSS %s\n",
+                  static_cast<unsigned long long>(total.ok + total.errors), static_cast<long long>(requests),
+                  r.ok / r.seconds, r.p50, r.p99, Rss(pid).c_str());
+      std::fflush(stdout);
+    }
+    std::printf("  soak total: %llu ok, %llu errors, %.0f exec/s over %d connections\n",
+                static_cast<unsigned long long>(total.ok), static_cast<unsigned long long>(total.errors),
+                total.ok / total.seconds, conns);
+    if (total.errors) std::printf("       first error: %s\n", total.first_error.c_str());
+  } else {
+    for (int n : counts) Print(n, Run(cfg, n, duration, 0));
+  }
+  std::printf("  daemon RSS at end: %s\n", Rss(pid).c_str());
+  return 0;
+}
