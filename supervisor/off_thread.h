@@ -8,6 +8,7 @@
 // the result.
 #pragma once
 
+#include <type_traits>
 #include <utility>
 
 #include <boost/asio/associated_executor.hpp>
@@ -21,6 +22,9 @@ namespace stockade::supervisor {
 
 template <typename T, typename F>
 boost::asio::awaitable<T> RunOffThread(boost::asio::thread_pool& pool, F fn) {
+  // GCC 12 destroys a coroutine's by-value parameters twice when they have
+  // non-trivial destructors (STYLE.md rule 12): capture pointers, not owners.
+  static_assert(std::is_trivially_destructible_v<F>, "capture only pointers and scalars");
   namespace asio = boost::asio;
   auto initiate = [&pool, fn = std::move(fn)](auto handler) mutable {
     asio::post(pool, [fn = std::move(fn), handler = std::move(handler)]() mutable {

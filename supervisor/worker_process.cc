@@ -106,7 +106,10 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
     asio::io_context& io, std::shared_ptr<const WorkerConfig> config, std::uint64_t id,
     asio::thread_pool& spawner) {
   StatusOr<Spawned> spawned = co_await RunOffThread<StatusOr<Spawned>>(
-      spawner, [config, id] { return SpawnProcess(*config, id); });
+      // A raw pointer on purpose: `config` lives in this frame until the
+      // call returns, and GCC 12 destroys non-trivial lambda captures passed
+      // into a coroutine twice (STYLE.md rule 12).
+      spawner, [cfg = config.get(), id] { return SpawnProcess(*cfg, id); });
   if (!spawned.ok()) co_return spawned.status();
   std::shared_ptr<WorkerProcess> w(new WorkerProcess(io, config, id));
   w->cgroup_ = std::move(spawned->cgroup);

@@ -42,6 +42,7 @@ TEST(DaemonAuth, MissingOrWrongKeyIs401) {
   ExpectUnauthorized(Get(*d, "/v1/executions/ex_00000000000000000000000000000000"), "GET without key");
   // The unauthenticated endpoints stay open (probes carry no key).
   EXPECT_EQ(Get(*d, "/healthz").status, 200);
+  EXPECT_TRUE(WaitPoolSize(*d, 1));
   EXPECT_EQ(Get(*d, "/readyz").status, 200);
   // The right key works, and the key never appears in the log.
   Reply ok = Post(*d, body, kKeyA);
