@@ -15,6 +15,7 @@
 #include "policy/outcome.h"
 #include "proto/api.pb.h"
 #include "supervisor/cli_flags.h"
+#include "supervisor/cli_output.h"
 #include "supervisor/http_client.h"
 
 namespace stockade::supervisor {
@@ -38,66 +39,10 @@ constexpr char kUsage[] =
 constexpr std::chrono::milliseconds kStreamSlack{60'000};
 constexpr std::chrono::milliseconds kStreamIdleDefault{600'000};
 
-void WriteAll(int fd, std::string_view s) {
-  while (!s.empty()) {
-    const ssize_t n = ::write(fd, s.data(), s.size());
-    if (n <= 0) return;
-    s.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 int Usage(const std::string& error) {
   if (!error.empty()) std::fprintf(stderr, "stockade exec: %s\n", error.c_str());
   std::fputs(kUsage, stderr);
   return 2;
-}
-
-// The result printing below duplicates cli_run.cc's (HumanFailure and the
-// tail of RunCommand), which keeps it in an anonymous namespace; the two
-// must print the same thing. Fold both into one shared helper when
-// cli_run.cc is next edited.
-std::string HumanFailure(const api::ExecutionResult& r) {
-  std::string out;
-  const auto& e = r.error();
-  if (r.status() == api::RUNTIME_ERROR || r.status() == api::SYNTAX_ERROR) {
-    out = e.name().empty() ? "Error" : e.name();
-    out += ": " + e.message();
-    if (e.line() > 0 && e.message().find("(line ") == std::string::npos) {
-      out += " (line " + std::to_string(e.line());
-      if (e.column() > 0) out += ", column " + std::to_string(e.column());
-      out += ")";
-    }
-    out += "\n";
-    if (!e.stack().empty() && r.status() == api::RUNTIME_ERROR) out += e.stack() + "\n";
-  } else {
-    out = std::string(policy::StatusName(r.status()));
-    if (!r.violation_syscall().empty()) out += " (" + r.violation_syscall() + ")";
-    if (!r.detail().empty()) out += ": " + r.detail();
-    out += "\n";
-  }
-  return out;
-}
-
-int PrintResult(const api::ExecutionResult& result, bool json) {
-  if (json) {
-    google::protobuf::util::JsonPrintOptions opts;
-    opts.always_print_primitive_fields = true;
-    std::string text;
-    (void)google::protobuf::util::MessageToJsonString(result, &text, opts);
-    WriteAll(STDOUT_FILENO, text + "\n");
-  } else {
-    if (result.output().truncated()) {
-      WriteAll(STDERR_FILENO, "[stockade] console output truncated: " +
-                                  std::to_string(result.output().total_bytes()) + " bytes produced, " +
-                                  std::to_string(result.output().kept_bytes()) + " kept\n");
-    }
-    if (result.status() == api::OK) {
-      WriteAll(STDOUT_FILENO, (result.value_json().empty() ? "undefined" : result.value_json()) + "\n");
-    } else {
-      WriteAll(STDERR_FILENO, HumanFailure(result));
-    }
-  }
-  return policy::ExitCodeFor(result.status());
 }
 
 // A failure that is not the script's: printed and coded like a result with
@@ -296,7 +241,7 @@ int ExecCommand(int argc, char** argv) {
         if (event.event == "console") {
           api::ConsoleLine line;
           if (!json && google::protobuf::util::JsonStringToMessage(event.data, &line, parse).ok()) {
-            WriteAll(line.stream() == api::STDERR ? STDERR_FILENO : STDOUT_FILENO, line.text() + "\n");
+            PrintConsoleLine(line);
           }
         } else if (event.event == "result") {
           have_result = google::protobuf::util::JsonStringToMessage(event.data, &result, parse).ok();

@@ -17,6 +17,7 @@
 #include "policy/outcome.h"
 #include "policy/policy_loader.h"
 #include "supervisor/cli_flags.h"
+#include "supervisor/cli_output.h"
 #include "supervisor/log.h"
 #include "supervisor/supervisor.h"
 
@@ -35,41 +36,10 @@ constexpr char kUsage[] =
     "  --worker PATH     stockade-worker binary (default: next to stockade)\n"
     "  --log-level L     debug|info|warn|error|off for supervisor logs on stderr\n";
 
-void WriteAll(int fd, std::string_view s) {
-  while (!s.empty()) {
-    const ssize_t n = ::write(fd, s.data(), s.size());
-    if (n <= 0) return;
-    s.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 int Usage(const std::string& error) {
   if (!error.empty()) std::fprintf(stderr, "stockade run: %s\n", error.c_str());
   std::fputs(kUsage, stderr);
   return 2;
-}
-
-std::string HumanFailure(const api::ExecutionResult& r) {
-  std::string out;
-  const auto& e = r.error();
-  if (r.status() == api::RUNTIME_ERROR || r.status() == api::SYNTAX_ERROR) {
-    out = e.name().empty() ? "Error" : e.name();
-    out += ": " + e.message();
-    // Duktape's syntax messages already end in "(line N)".
-    if (e.line() > 0 && e.message().find("(line ") == std::string::npos) {
-      out += " (line " + std::to_string(e.line());
-      if (e.column() > 0) out += ", column " + std::to_string(e.column());
-      out += ")";
-    }
-    out += "\n";
-    if (!e.stack().empty() && r.status() == api::RUNTIME_ERROR) out += e.stack() + "\n";
-  } else {
-    out = std::string(policy::StatusName(r.status()));
-    if (!r.violation_syscall().empty()) out += " (" + r.violation_syscall() + ")";
-    if (!r.detail().empty()) out += ": " + r.detail();
-    out += "\n";
-  }
-  return out;
 }
 
 // Signals are blocked in every thread (the supervisor's threads inherit the
@@ -189,10 +159,7 @@ int RunCommand(int argc, char** argv) {
   }
   ConsoleSink sink;
   if (!json) {
-    sink = [](const api::ConsoleLine& line) {
-      std::string text = line.text() + "\n";
-      WriteAll(line.stream() == api::STDERR ? STDERR_FILENO : STDOUT_FILENO, text);
-    };
+    sink = PrintConsoleLine;
   }
   std::promise<api::ExecutionResult> done;
   execution_id = (*sup)->Submit(std::move(request), sink, [&done](api::ExecutionResult r) {
@@ -201,25 +168,7 @@ int RunCommand(int argc, char** argv) {
   api::ExecutionResult result = done.get_future().get();
   StopCanceller(canceller);
 
-  if (json) {
-    google::protobuf::util::JsonPrintOptions opts;
-    opts.always_print_primitive_fields = true;
-    std::string text;
-    (void)google::protobuf::util::MessageToJsonString(result, &text, opts);
-    WriteAll(STDOUT_FILENO, text + "\n");
-  } else {
-    if (result.output().truncated()) {
-      WriteAll(STDERR_FILENO, "[stockade] console output truncated: " +
-                                  std::to_string(result.output().total_bytes()) + " bytes produced, " +
-                                  std::to_string(result.output().kept_bytes()) + " kept\n");
-    }
-    if (result.status() == api::OK) {
-      WriteAll(STDOUT_FILENO, (result.value_json().empty() ? "undefined" : result.value_json()) + "\n");
-    } else {
-      WriteAll(STDERR_FILENO, HumanFailure(result));
-    }
-  }
-  return policy::ExitCodeFor(result.status());
+  return PrintResult(result, json);
 }
 
 }  // namespace stockade::supervisor
