@@ -6,6 +6,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "policy/outcome.h"
+#include "supervisor/json_print.h"
 #include "supervisor/log.h"
 
 namespace stockade::supervisor {
@@ -15,14 +16,6 @@ namespace http = boost::beast::http;
 using asio::awaitable;
 
 namespace {
-
-std::string ToJson(const google::protobuf::Message& m) {
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.always_print_primitive_fields = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
-  return out;
-}
 
 // "/v1/executions/ex_abc/events" -> {"v1", "executions", "ex_abc", "events"}
 std::vector<std::string_view> PathParts(std::string_view target) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <type_traits>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -176,6 +177,11 @@ awaitable<void> AcceptLoop(Acceptor* acceptor, ApiService* api, policy::DaemonPo
       asio::steady_timer pause(acceptor->get_executor(), milliseconds(50));
       co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
       continue;
+    }
+    if constexpr (std::is_same_v<Protocol, tcp>) {
+      // Requests and replies are small and answered one at a time: Nagle's
+      // delay would only add latency.
+      socket.set_option(tcp::no_delay(true), ec);
     }
     asio::co_spawn(acceptor->get_executor(), RunConnection<Protocol>(std::move(socket), api, limits, open),
                    [](std::exception_ptr e) {
