@@ -240,6 +240,10 @@ awaitable<ApiReply> ApiService::CancelExecution(const HttpRequest& req,
   co_return Json(req, 200, store_.ToApi(*record));
 }
 
+void ApiService::CancelAll() {
+  for (const auto& record : store_.Unfinished()) supervisor_.CancelOnIoThread(record->execution_id);
+}
+
 ApiReply ApiService::Readyz(const HttpRequest& req) {
   PoolStats s = supervisor_.StatsOnIoThread();
   api::Readiness r;

@@ -47,6 +47,9 @@ class ApiService {
                           unsigned version, bool keep_alive) const;
 
   void SetDraining() { draining_ = true; }
+  // Cancels every unfinished execution (the drain deadline passed): each
+  // waiting client still gets its answer, with status CANCELLED.
+  void CancelAll();
   bool draining() const { return draining_; }
   // Executions not yet finished (the drain waits for these).
   std::size_t in_flight() const { return in_flight_; }

@@ -61,10 +61,19 @@ int Usage(const std::string& error) {
 // Supervisor cancels whatever is left and reaps every worker).
 void Drain(asio::io_context& io, ApiService& api, std::chrono::steady_clock::time_point deadline,
            std::function<void()> done) {
-  if (api.in_flight() == 0 || std::chrono::steady_clock::now() >= deadline) {
-    Log(LogLevel::kInfo, "drain_complete", {{"unfinished", api.in_flight()}});
-    done();
+  const auto now = std::chrono::steady_clock::now();
+  if (api.in_flight() == 0) {
+    // Give the last replies a moment to leave before the io thread stops.
+    auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(50));
+    timer->async_wait([done = std::move(done), timer](boost::system::error_code) { done(); });
+    Log(LogLevel::kInfo, "drain_complete", {});
     return;
+  }
+  if (now >= deadline) {
+    // Out of time: cancel what is left, so every waiting client still gets
+    // an answer (CANCELLED), then finish the drain.
+    Log(LogLevel::kWarn, "drain_deadline", {{"cancelled", api.in_flight()}});
+    api.CancelAll();
   }
   auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
   timer->async_wait([&io, &api, deadline, done = std::move(done), timer](boost::system::error_code) {

@@ -82,6 +82,14 @@ std::uint32_t ExecutionStore::InFlight(const std::string& owner) const {
   return it == in_flight_.end() ? 0 : it->second;
 }
 
+std::vector<std::shared_ptr<ExecutionRecord>> ExecutionStore::Unfinished() const {
+  std::vector<std::shared_ptr<ExecutionRecord>> out;
+  for (const auto& [id, record] : records_) {
+    if (record->state != api::DONE) out.push_back(record);
+  }
+  return out;
+}
+
 void ExecutionStore::Sweep() {
   const auto now = std::chrono::steady_clock::now();
   while (!finished_order_.empty()) {

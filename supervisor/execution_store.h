@@ -58,6 +58,7 @@ class ExecutionStore {
 
   // Unfinished executions of one owner (for the per-key fairness cap).
   std::uint32_t InFlight(const std::string& owner) const;
+  std::vector<std::shared_ptr<ExecutionRecord>> Unfinished() const;
   std::size_t size() const { return records_.size(); }
 
   // Drops finished records past retention or over the count.

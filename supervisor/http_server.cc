@@ -131,12 +131,9 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ApiService* api,
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
       co_return;
     }
-    if (ec == beast::error::timeout) {
-      HttpResponse res = api->ErrorReply(408, api::INVALID_REQUEST, "request not received in time", 11, false);
-      stream.expires_after(milliseconds(1000));
-      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-      co_return;
-    }
+    // A timeout needs no reply: Beast has already closed the socket, which is
+    // all a stalled or slow client gets.
+    if (ec == beast::error::timeout) co_return;
     if (ec == http::error::end_of_stream) co_return;
     if (ec) {
       HttpResponse res = api->ErrorReply(400, api::INVALID_REQUEST, "malformed HTTP request: " + ec.message(),

@@ -5,8 +5,8 @@
 // reply, repeat while keep-alive. The server is the one place that deals
 // with hostile clients at the byte level: a body over the cap is refused
 // (413) before it is read whole, a request must arrive whole within the read
-// timeout (slow or stalled clients are cut off), idle keep-alive connections
-// close, and a client that goes away just ends its coroutine. Exceptions
+// timeout (slow or stalled clients are disconnected), idle keep-alive
+// connections close, and a client that goes away just ends its coroutine. Exceptions
 // never leave a connection's coroutine.
 #pragma once
 
