@@ -214,7 +214,7 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
     store_.Finish(*record, std::move(result));
   };
   record->execution_id = supervisor_.Submit(std::move(run), std::move(callbacks));
-  Log(LogLevel::kInfo, "execution_accepted", {{"execution", record->id}, {"key", owner}});
+  Log(LogLevel::kDebug, "execution_accepted", {{"execution", record->id}, {"key", owner}});
 
   // Submit posts to this thread: one turn later the pool has either taken
   // the run or refused it, and a refusal becomes an HTTP error at once.
