@@ -86,6 +86,7 @@ struct ChildArgs {
   bool set_ids = false;
   bool drop_caps = false;
   int exec_fd = -1;
+  int nice = 0;
   uid_t uid = 0;
   gid_t gid = 0;
   pid_t parent_pid = 0;
@@ -211,6 +212,9 @@ int ChildMain(void* arg) {
     if (::syscall(SYS_prlimit64, 0, r.resource, &lim, nullptr) < 0) ChildFail(a, r.step, errno);
   }
 
+  if (a->nice != 0 && ::syscall(SYS_setpriority, PRIO_PROCESS, 0, a->nice) < 0) {
+    ChildFail(a, "setpriority", errno);
+  }
   if (a->no_new_privs && ::syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     ChildFail(a, "prctl(PR_SET_NO_NEW_PRIVS)", errno);
   }
@@ -289,6 +293,7 @@ StatusOr<ChildProcess> Spawn(const SpawnSpec& spec) {
   args.set_ids = spec.uid.has_value() || spec.gid.has_value();
   args.drop_caps = spec.drop_capabilities;
   args.exec_fd = spec.exec_fd;
+  args.nice = spec.nice;
   args.uid = spec.uid.value_or(::getuid());
   args.gid = spec.gid.value_or(::getgid());
   args.parent_pid = ::getpid();

@@ -87,6 +87,9 @@ struct SpawnSpec {
   // execveat(AT_EMPTY_PATH), so the directories above it need not be
   // searchable by the worker's uid (e.g. a checkout under /root). -1: by path.
   int exec_fd = -1;
+  // Scheduling niceness for the child (0: unchanged). Positive values let
+  // the supervisor's own threads win the CPU when workers compete for it.
+  int nice = 0;
 };
 
 // Starts the child and returns once execve has succeeded. On failure returns

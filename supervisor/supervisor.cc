@@ -96,6 +96,7 @@ StatusOr<WorkerConfig> Supervisor::BuildWorkerConfig(const policy::Policy& p) {
   config.cgroup_limits.cpu_percent = cl.cpu_percent;
   config.spawn_timeout = std::chrono::milliseconds(p.pool().spawn_timeout_ms());
   config.hard_kill_grace = std::chrono::milliseconds(p.limits().hard_kill_grace_ms());
+  config.nice = static_cast<int>(p.limits().worker_nice());
   ChooseIdentity(p, &config);
   return config;
 }

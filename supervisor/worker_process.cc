@@ -88,6 +88,7 @@ StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
   spec.gid = config.gid;
   spec.drop_capabilities = config.drop_capabilities;
   spec.exec_fd = config.exec_fd;
+  spec.nice = config.nice;
   if (config.cgroups != nullptr && config.cgroups->version() != "none") {
     auto cg = config.cgroups->CreateWorker("w" + std::to_string(id), config.cgroup_limits);
     if (!cg.ok()) return cg.status().With("worker " + std::to_string(id) + " cgroup");

@@ -53,6 +53,7 @@ struct WorkerConfig {
   std::optional<uid_t> uid;       // switch identity (root supervisors)
   std::optional<gid_t> gid;
   bool drop_capabilities = false; // keep the uid, hold no capability
+  int nice = 0;                   // scheduling niceness of workers
   const CgroupHost* cgroups = nullptr;  // null or version "none": no cgroup
   CgroupLimits cgroup_limits;
   std::chrono::milliseconds spawn_timeout{2000};

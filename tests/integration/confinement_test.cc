@@ -171,6 +171,20 @@ TEST_F(Outside, RunsAsNobodyWithoutCapabilities) {
   EXPECT_NE(sup_->confinement().identity().find("no capabilities"), std::string::npos);
 }
 
+TEST(Scheduling, WorkersRunAtThePolicysNiceness) {
+  policy::Policy p = TestPolicy(1);
+  p.mutable_limits()->set_worker_nice(7);
+  auto sup = StartSupervisor(p);
+  ASSERT_TRUE(sup);
+  ASSERT_TRUE(sup->WaitUntilIdle(5s));
+  const std::string stat = Slurp("/proc/" + std::to_string(sup->Stats().workers.at(0).pid) + "/stat");
+  // Field 19 is the nice value; fields after the ")" of the command name.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i <= 19; ++i) fields >> field;
+  EXPECT_EQ(field, "7") << stat;
+}
+
 // A copy of the worker in a private directory (mode 0700), with `mode`.
 std::string PrivateWorkerCopy(mode_t mode) {
   char dir[] = "/tmp/stockade-private-XXXXXX";
