@@ -205,12 +205,20 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
   // The record outlives the store's retention while a callback holds it.
   callbacks.on_start = [this, record] { store_.MarkRunning(*record); };
   callbacks.on_line = [this, record](const api::ConsoleLine& line) { store_.AddLine(*record, line); };
-  callbacks.on_done = [this, record](api::ExecutionResult result) {
+  std::string logged_code = log_code_ ? run.code().substr(0, 4096) : std::string();
+  callbacks.on_done = [this, record, logged_code = std::move(logged_code)](api::ExecutionResult result) {
     --in_flight_;
-    Log(LogLevel::kInfo, "execution_finished",
-        {{"execution", record->id}, {"key", record->owner},
-         {"status", policy::StatusName(result.status())}, {"worker", result.worker_id()},
-         {"run_us", result.metrics().run_time_us()}});
+    if (logged_code.empty()) {
+      Log(LogLevel::kInfo, "execution_finished",
+          {{"execution", record->id}, {"key", record->owner},
+           {"status", policy::StatusName(result.status())}, {"worker", result.worker_id()},
+           {"run_us", result.metrics().run_time_us()}});
+    } else {
+      Log(LogLevel::kInfo, "execution_finished",
+          {{"execution", record->id}, {"key", record->owner},
+           {"status", policy::StatusName(result.status())}, {"worker", result.worker_id()},
+           {"run_us", result.metrics().run_time_us()}, {"code", logged_code}});
+    }
     store_.Finish(*record, std::move(result));
   };
   record->execution_id = supervisor_.Submit(std::move(run), std::move(callbacks));

@@ -47,6 +47,9 @@ class ApiService {
                           unsigned version, bool keep_alive) const;
 
   void SetDraining() { draining_ = true; }
+  // --log-code: execution_finished log lines carry the code (first 4 KiB).
+  // Off by default: code may hold secrets, and logs travel further than results.
+  void SetLogCode(bool on) { log_code_ = on; }
   // Cancels every unfinished execution (the drain deadline passed): each
   // waiting client still gets its answer, with status CANCELLED.
   void CancelAll();
@@ -74,6 +77,7 @@ class ApiService {
   DaemonMetrics& metrics_;
   ExecutionStore store_;
   bool draining_ = false;
+  bool log_code_ = false;
   std::size_t in_flight_ = 0;
 };
 

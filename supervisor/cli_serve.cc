@@ -41,6 +41,7 @@ constexpr char kUsage[] =
     "  --worker PATH     stockade-worker binary (default: next to stockade)\n"
     "  --log-level L     debug|info|warn|error|off (default info)\n"
     "  --subreaper       act as init (reap orphans) even when not PID 1\n"
+    "  --log-code        include each execution's code (first 4 KiB) in its log line\n"
     "  --print-config    print the effective policy and exit\n";
 
 struct ServeFlags {
@@ -48,6 +49,7 @@ struct ServeFlags {
   std::string api_keys, policy, worker;
   std::optional<std::uint32_t> pool_size;
   bool subreaper = false;
+  bool log_code = false;
   bool print_config = false;
 };
 
@@ -96,6 +98,8 @@ int ServeCommand(int argc, char** argv) {
       f.print_config = true;
     } else if (arg == "--subreaper") {
       f.subreaper = true;
+    } else if (arg == "--log-code") {
+      f.log_code = true;
     } else if (arg == "--listen" || arg == "--api-keys" || arg == "--policy" || arg == "--worker" ||
                arg == "--log-level" || arg == "--pool-size") {
       const char* v = value();
@@ -176,6 +180,7 @@ int ServeCommand(int argc, char** argv) {
   }
   const bool allow_remote = keys.enabled();
   ApiService api(supervisor, std::move(keys), metrics);
+  api.SetLogCode(f.log_code);
   HttpServer server(supervisor.io(), api, supervisor.policy().daemon());
   for (const ListenAddress& a : addresses) {
     Status st = server.Listen(a, allow_remote);
