@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "supervisor/cli_exec.h"
+#include "supervisor/cli_policy.h"
 #include "supervisor/cli_run.h"
 #include "supervisor/cli_serve.h"
 
@@ -14,6 +15,7 @@ constexpr char kUsage[] =
     "commands:\n"
     "  run FILE|-     run a JavaScript file in a confined worker\n"
     "  serve          run the daemon (HTTP/JSON API)\n"
+    "  policy         print the effective policy and seccomp filter, or export it\n"
     "  exec FILE|-    run a JavaScript file on a daemon (--url URL)\n"
     "  version        print the version\n"
     "Run `stockade <command> --help` for a command's options.\n";
@@ -27,6 +29,7 @@ int main(int argc, char** argv) {
   }
   const char* cmd = argv[1];
   if (std::strcmp(cmd, "run") == 0) return stockade::supervisor::RunCommand(argc - 2, argv + 2);
+  if (std::strcmp(cmd, "policy") == 0) return stockade::supervisor::PolicyCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "serve") == 0) return stockade::supervisor::ServeCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "exec") == 0) return stockade::supervisor::ExecCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "version") == 0 || std::strcmp(cmd, "--version") == 0) {

@@ -100,3 +100,33 @@ TEST(Cli, BadPolicyFileIsNamed) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string Capture(const std::string& args) {
+  std::string out;
+  FILE* p = popen((std::string(STOCKADE_BIN_DIR) + "/stockade " + args + " 2>&1").c_str(), "r");
+  if (!p) return out;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  pclose(p);
+  return out;
+}
+
+TEST(CliPolicy, PrintShowsRulesReasonsAndTheFilter) {
+  const std::string out = Capture("policy print --policy strict");
+  EXPECT_NE(out.find("name: \"strict\""), std::string::npos) << out;
+  EXPECT_NE(out.find("mmap"), std::string::npos);
+  EXPECT_NE(out.find("[only without PROT_EXEC]"), std::string::npos);
+  EXPECT_NE(out.find("execve"), std::string::npos);  // in the never-allowed table
+  EXPECT_NE(out.find("default action"), std::string::npos);
+}
+
+TEST(CliPolicy, ExportBpfWritesWholeInstructions) {
+  const std::string bpf = Capture("policy export-bpf");
+  EXPECT_GT(bpf.size(), 80u);
+  EXPECT_EQ(bpf.size() % 8, 0u);
+}
+
+}  // namespace
