@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <type_traits>
 
@@ -93,6 +94,22 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
   stream.socket().shutdown(Protocol::socket::shutdown_send, ignored);
 }
 
+// Closing while the client is still sending its (refused) body would make
+// the kernel answer with a reset, and the client would lose our reply. So:
+// stop sending, then read and drop what is still coming, for a bounded time
+// and amount, before closing.
+template <typename Protocol>
+awaitable<void> LingeringClose(beast::basic_stream<Protocol>& stream, std::uint64_t max_bytes) {
+  error_code ec;
+  stream.socket().shutdown(Protocol::socket::shutdown_send, ec);
+  std::array<char, 16384> scratch;
+  std::uint64_t dropped = 0;
+  stream.expires_after(milliseconds(2000));
+  while (!ec && dropped < 4 * max_bytes) {
+    dropped += co_await stream.async_read_some(asio::buffer(scratch), asio::redirect_error(use_awaitable, ec));
+  }
+}
+
 template <typename Protocol>
 awaitable<void> RunConnection(typename Protocol::socket socket, ApiService* api,
                               policy::DaemonPolicy limits, std::shared_ptr<std::size_t> open) {
@@ -129,6 +146,7 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ApiService* api,
                                          parser.get().version(), false);
       stream.expires_after(read_timeout);
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      co_await LingeringClose(stream, limits.max_body_bytes());
       co_return;
     }
     // A timeout needs no reply: Beast has already closed the socket, which is
