@@ -210,7 +210,9 @@ TEST(Pool, GrowsUnderLoadAndShrinksWhenIdle) {
   std::vector<std::future<api::ExecutionResult>> runs;
   for (int i = 0; i < 3; ++i) {
     runs.push_back(std::async(std::launch::async, [&] {
-      return sup->Run(Code("var t = Date.now(); while (Date.now() - t < 300) {} 1"));
+      // Long enough that the extra workers are up before the first is free,
+      // even on a loaded machine.
+      return sup->Run(Code("var t = Date.now(); while (Date.now() - t < 1500) {} 1"));
     }));
   }
   std::set<std::uint64_t> workers;
