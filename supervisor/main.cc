@@ -6,6 +6,7 @@
 #include "supervisor/cli_exec.h"
 #include "supervisor/cli_policy.h"
 #include "supervisor/cli_run.h"
+#include "supervisor/cli_selftest.h"
 #include "supervisor/cli_serve.h"
 
 namespace {
@@ -16,6 +17,7 @@ constexpr char kUsage[] =
     "  run FILE|-     run a JavaScript file in a confined worker\n"
     "  serve          run the daemon (HTTP/JSON API)\n"
     "  policy         print the effective policy and seccomp filter, or export it\n"
+    "  selftest       check which confinement layers are in force on this host\n"
     "  exec FILE|-    run a JavaScript file on a daemon (--url URL)\n"
     "  version        print the version\n"
     "Run `stockade <command> --help` for a command's options.\n";
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
   }
   const char* cmd = argv[1];
   if (std::strcmp(cmd, "run") == 0) return stockade::supervisor::RunCommand(argc - 2, argv + 2);
+  if (std::strcmp(cmd, "selftest") == 0) return stockade::supervisor::SelftestCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "policy") == 0) return stockade::supervisor::PolicyCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "serve") == 0) return stockade::supervisor::ServeCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "exec") == 0) return stockade::supervisor::ExecCommand(argc - 2, argv + 2);

@@ -130,3 +130,22 @@ TEST(CliPolicy, ExportBpfWritesWholeInstructions) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliSelftest, EveryAvailableLayerPassesOnThisHost) {
+  FILE* p = popen((std::string(STOCKADE_BIN_DIR) + "/stockade selftest --json 2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int st = pclose(p);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  EXPECT_NE(out.find("\"passed\":true"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"result\":\"FAIL\""), std::string::npos) << out;
+  EXPECT_NE(out.find("seccomp filter in force"), std::string::npos) << out;
+  EXPECT_NE(out.find("memory bomb ends in MEMORY_LIMIT"), std::string::npos) << out;
+}
+
+}  // namespace

@@ -1,0 +1,69 @@
+#include "supervisor/cli_selftest.h"
+
+#include <cstdio>
+#include <string>
+
+#include "policy/policy_loader.h"
+#include "supervisor/cli_output.h"
+#include "supervisor/log.h"
+#include "supervisor/selftest.h"
+#include "supervisor/supervisor.h"
+
+namespace stockade::supervisor {
+
+int SelftestCommand(int argc, char** argv) {
+  std::string policy_spec, worker;
+  bool json = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--json") {
+      json = true;
+    } else if (arg == "--policy" && i + 1 < argc) {
+      policy_spec = argv[++i];
+    } else if (arg == "--worker" && i + 1 < argc) {
+      worker = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: stockade selftest [--policy P] [--worker PATH] [--json]\n");
+      return 2;
+    }
+  }
+  SetLogLevel(LogLevel::kError);
+  auto policy = policy::LoadPolicy(policy_spec);
+  if (!policy.ok()) {
+    std::fprintf(stderr, "stockade selftest: %s\n", policy.status().message().c_str());
+    return 2;
+  }
+  SupervisorOptions options;
+  options.policy = *policy;
+  options.worker_path = worker;
+  options.pool_size = 1;
+  auto sup = Supervisor::Start(std::move(options));
+  if (!sup.ok()) {
+    std::fprintf(stderr, "FAIL  supervisor start: %s\n", sup.status().message().c_str());
+    return 1;
+  }
+  const std::vector<SelfCheck> checks = RunSelftest(**sup);
+  bool failed = false;
+  std::string out = json ? "{\"checks\":[" : "";
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    const SelfCheck& c = checks[i];
+    failed |= c.result == SelfCheck::Result::kFail;
+    if (json) {
+      if (i > 0) out += ",";
+      out += "{\"name\":";
+      AppendJsonString(&out, c.name);
+      out += ",\"result\":\"" + std::string(SelfCheckResultName(c.result)) + "\",\"detail\":";
+      AppendJsonString(&out, c.detail);
+      out += "}";
+    } else {
+      char head[16];
+      std::snprintf(head, sizeof head, "%-12s", SelfCheckResultName(c.result));
+      out += head + c.name + " — " + c.detail + "\n";
+    }
+  }
+  if (json) out += std::string("],\"passed\":") + (failed ? "false" : "true") + "}\n";
+  WriteAll(1, out);
+  return failed ? 1 : 0;
+}
+
+}  // namespace stockade::supervisor

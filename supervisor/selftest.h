@@ -1,0 +1,26 @@
+// selftest: what confinement is really in force on this host, checked from
+// the outside (the kernel's /proc view of a live worker) and by behaviour
+// (hostile scripts must end in their typed outcome). Each check is PASS,
+// FAIL, or UNAVAILABLE with the reason the host does not offer it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "supervisor/supervisor.h"
+
+namespace stockade::supervisor {
+
+struct SelfCheck {
+  enum class Result { kPass, kFail, kUnavailable };
+  std::string name;
+  Result result = Result::kPass;
+  std::string detail;
+};
+
+const char* SelfCheckResultName(SelfCheck::Result result);
+
+// Runs every check against `supervisor` (which must have a ready worker).
+std::vector<SelfCheck> RunSelftest(Supervisor& supervisor);
+
+}  // namespace stockade::supervisor
