@@ -164,24 +164,18 @@ int ExecCommand(int argc, char** argv) {
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (arg == "--url" || arg == "--key" || arg == "--timeout" || arg == "--memory" ||
-               arg == "--output") {
+    } else if (arg == "--url" || arg == "--key" || IsLimitFlag(arg)) {
       if (i + 1 >= argc) return Usage(arg + " needs a value");
       const std::string v = argv[++i];
       if (arg == "--url") {
         url = v;
       } else if (arg == "--key") {
         key = v;
-      } else if (arg == "--timeout") {
-        auto ms = ParseMillis(v);
-        if (!ms || *ms == 0) return Usage("bad --timeout " + v);
-        timeout_ms = *ms;
-        request.mutable_limits()->set_timeout_ms(*ms);
       } else {
-        auto bytes = ParseBytes(v);
-        if (!bytes || *bytes == 0) return Usage("bad " + arg + " " + v);
-        if (arg == "--memory") request.mutable_limits()->set_memory_bytes(*bytes);
-        else request.mutable_limits()->set_output_bytes(*bytes);
+        std::string error;
+        ApplyLimitFlag(arg, v, request.mutable_limits(), &error);
+        if (!error.empty()) return Usage(error);
+        if (arg == "--timeout") timeout_ms = request.limits().timeout_ms();
       }
     } else if (arg.size() > 1 && arg[0] == '-') {
       return Usage("unknown option " + arg);

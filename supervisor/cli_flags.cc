@@ -47,6 +47,28 @@ std::optional<std::uint32_t> ParseMillis(std::string_view text) {
   return static_cast<std::uint32_t>(*v * mult);
 }
 
+bool IsLimitFlag(std::string_view flag) {
+  return flag == "--timeout" || flag == "--memory" || flag == "--output";
+}
+
+void ApplyLimitFlag(std::string_view flag, std::string_view value, api::Limits* limits,
+                    std::string* error) {
+  if (flag == "--timeout") {
+    auto ms = ParseMillis(value);
+    if (!ms || *ms == 0) *error = "bad --timeout " + std::string(value);
+    else limits->set_timeout_ms(*ms);
+    return;
+  }
+  auto bytes = ParseBytes(value);
+  if (!bytes || *bytes == 0) {
+    *error = "bad " + std::string(flag) + " " + std::string(value);
+  } else if (flag == "--memory") {
+    limits->set_memory_bytes(*bytes);
+  } else {
+    limits->set_output_bytes(*bytes);
+  }
+}
+
 StatusOr<std::string> ReadScript(const std::string& path) {
   if (path == "-") {
     std::ostringstream s;

@@ -85,23 +85,17 @@ int RunCommand(int argc, char** argv) {
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (arg == "--policy" || arg == "--timeout" || arg == "--memory" || arg == "--output" ||
-               arg == "--worker" || arg == "--log-level") {
+    } else if (arg == "--policy" || IsLimitFlag(arg) || arg == "--worker" || arg == "--log-level") {
       const char* v = value(arg.c_str());
       if (!v) return Usage(arg + " needs a value");
       if (arg == "--policy") {
         policy_spec = v;
       } else if (arg == "--worker") {
         worker = v;
-      } else if (arg == "--timeout") {
-        auto ms = ParseMillis(v);
-        if (!ms || *ms == 0) return Usage("bad --timeout " + std::string(v));
-        request.mutable_limits()->set_timeout_ms(*ms);
-      } else if (arg == "--memory" || arg == "--output") {
-        auto bytes = ParseBytes(v);
-        if (!bytes || *bytes == 0) return Usage("bad " + arg + " " + std::string(v));
-        if (arg == "--memory") request.mutable_limits()->set_memory_bytes(*bytes);
-        else request.mutable_limits()->set_output_bytes(*bytes);
+      } else if (IsLimitFlag(arg)) {
+        std::string error;
+        ApplyLimitFlag(arg, v, request.mutable_limits(), &error);
+        if (!error.empty()) return Usage(error);
       } else {
         LogLevel level;
         if (!ParseLogLevel(v, &level)) return Usage("bad --log-level " + std::string(v));

@@ -32,17 +32,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <utility>  // before the Boost headers: Boost 1.74's awaitable.hpp misses it
 #include <vector>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
@@ -51,11 +42,8 @@
 
 namespace stockade::testing {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+// asio, beast, http, Clock and the chrono literals come from
+// http_test_client.h.
 
 inline std::string StockadeBinary() { return std::string(STOCKADE_BIN_DIR) + "/stockade"; }
 
