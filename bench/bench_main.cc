@@ -46,13 +46,15 @@ Summary Summarize(std::vector<double> v) {
 std::string Bin(const char* name) { return std::string(STOCKADE_BIN_DIR) + "/" + name; }
 
 std::unique_ptr<sup::Supervisor> Start(std::uint32_t pool, const std::string& policy = "permissive",
-                                       const char* worker = "stockade-worker") {
+                                       const char* worker = "stockade-worker",
+                                       const std::string& namespaces = "") {
   auto p = stockade::policy::LoadPolicy(policy);
   if (!p.ok()) {
     std::fprintf(stderr, "%s\n", p.status().message().c_str());
     std::exit(1);
   }
   p->mutable_pool()->set_size(pool);
+  if (!namespaces.empty()) p->mutable_namespaces()->set_use(namespaces);
   sup::SupervisorOptions o;
   o.policy = *p;
   o.worker_path = Bin(worker);
@@ -81,6 +83,53 @@ void ColdSpawn() {
   Summary m = Summarize(samples);
   std::printf("cold spawn to ready (1 worker)      p50 %8.0f us   p99 %8.0f us   min %6.0f us\n", m.p50,
               m.p99, m.min);
+}
+
+// What the namespaces cost: spawn to Ready, and serial runs when every run
+// gets a fresh worker (recycle.max_executions 1, the strict preset's
+// setting), with all namespaces and with none, measured alternately in one
+// process so the ratio is fair on a noisy machine.
+// `sets`: which namespaces.use values to compare (first is the baseline).
+void NamespaceCost(const std::vector<std::string>& sets) {
+  struct Row {
+    std::string use;
+    std::vector<double> spawn_us;
+    double runs_per_s = 0;
+  };
+  std::vector<Row> rows;
+  for (const std::string& set : sets) rows.push_back({set, {}, 0});
+  for (int round = 0; round < 3; ++round) {
+    for (Row& row : rows) {
+      for (int i = 0; i < 10; ++i) {
+        auto s = Start(1, "permissive", "stockade-worker", row.use);
+        s->WaitUntilIdle(std::chrono::seconds(5));
+        row.spawn_us.push_back(static_cast<double>(s->Stats().last_spawn_us));
+      }
+      auto p = stockade::policy::LoadPolicy("permissive");
+      p->mutable_pool()->set_size(2);
+      p->mutable_pool()->set_max_size(2);
+      p->mutable_recycle()->set_max_executions(1);
+      p->mutable_namespaces()->set_use(row.use);
+      sup::SupervisorOptions o;
+      o.policy = *p;
+      o.worker_path = Bin("stockade-worker");
+      auto s = sup::Supervisor::Start(std::move(o));
+      (*s)->WaitUntilIdle(std::chrono::seconds(5), 2);
+      const auto t0 = Clock::now();
+      int n = 0;
+      while (Clock::now() - t0 < std::chrono::seconds(1)) {
+        if ((*s)->Run(Req("1+1")).value_json() != "2") std::abort();
+        ++n;
+      }
+      row.runs_per_s = std::max(row.runs_per_s, n / (Us(Clock::now() - t0) / 1e6));
+    }
+  }
+  for (Row& row : rows) {
+    Summary m = Summarize(row.spawn_us);
+    std::printf("namespaces %-6s spawn to ready  p50 %6.0f us  p99 %6.0f us (x%.2f)  fresh worker per run %5.0f runs/s (x%.2f)\n",
+                row.use.c_str(), m.p50, m.p99, m.p50 / Summarize(rows[0].spawn_us).p50, row.runs_per_s,
+                row.runs_per_s / rows[0].runs_per_s);
+  }
 }
 
 void PoolWarmup() {
@@ -204,6 +253,13 @@ int main(int argc, char** argv) {
   if (want("rawspawn")) RawSpawn();
   if (want("spawn")) ColdSpawn();
   if (want("warmup")) PoolWarmup();
+  if (want("namespaces")) {
+    // `stockade-bench namespaces [use...]`, e.g. "none net mount all".
+    std::vector<std::string> sets;
+    for (int i = 2; i < argc; ++i) sets.push_back(argv[i]);
+    if (sets.empty()) sets = {"none", "all"};
+    NamespaceCost(sets);
+  }
   if (want("roundtrip") || want("throughput") || want("timeout")) {
     auto s = Start(10);
     s->WaitUntilIdle(std::chrono::seconds(5));

@@ -38,7 +38,8 @@ WorkerRlimits WorkerRlimitsFor(const Policy& policy) {
   // RLIMIT_CPU counts the worker's whole life, so it is a backstop sized for
   // two longest runs; recycling retires a worker before it could be reached
   // inside a run (see recycle.h).
-  const std::uint64_t longest_s = (l.max_timeout_ms() + 999) / 1000;
+  // In 64 bits: a max_timeout_ms near 2^32 must not wrap to a 2 s limit.
+  const std::uint64_t longest_s = (std::uint64_t{l.max_timeout_ms()} + 999) / 1000;
   return WorkerRlimits{
       .address_space_bytes = l.max_memory_bytes() + l.memory_overhead_bytes(),
       .cpu_seconds = 2 * longest_s + 2,

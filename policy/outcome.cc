@@ -55,11 +55,29 @@ Outcome ClassifyWorkerDeath(const DeathFacts& f) {
     out.detail = "the worker reached its CPU time rlimit";
     return out;
   }
+  if (!f.exited && f.signal == SIGXFSZ) {
+    // Like SIGXCPU for time: the kernel enforced a configured limit. The
+    // shipped worker writes only to pipes, which RLIMIT_FSIZE does not
+    // cover, so reaching it means native code wrote to a regular file.
+    out.status = api::OUTPUT_LIMIT;
+    out.detail = "the worker wrote past its file-size limit (RLIMIT_FSIZE, limits.disk_bytes) "
+                 "and was killed by SIGXFSZ";
+    return out;
+  }
   if (!f.exited && f.signal == SIGSYS) {
-    // Only seen when the filter kills by itself (no supervisor listener).
+    // The kernel kills without saying which syscall, so the name stays
+    // "unknown". With the listener in force every forbidden native syscall
+    // is a notification instead, so only the bad-arch action can kill.
     out.status = api::POLICY_VIOLATION;
     out.violation_syscall = "unknown";
-    out.detail = "the worker was killed by its seccomp filter (syscall not reported in kill mode)";
+    if (f.listener_in_force) {
+      out.detail = "the worker was killed by its seccomp filter: a foreign-ABI (32-bit int 0x80 "
+                   "or x32) syscall was refused; the kernel does not name it";
+    } else {
+      out.detail = "the worker was killed by its seccomp filter: a foreign-ABI (32-bit int 0x80 "
+                   "or x32) syscall was refused, or, in kill mode (no supervisor listener), any "
+                   "forbidden syscall; the kernel does not name it";
+    }
     return out;
   }
   out.status = api::WORKER_CRASHED;

@@ -27,6 +27,11 @@ struct DeathFacts {
   bool oom_killed = false;    // the cgroup's OOM killer ended it
   std::string fatal_message;  // a Fatal frame, if the worker sent one
   bool fatal_out_of_memory = false;  // ... marked out_of_memory
+  // The filter's default action was a notification to the supervisor's
+  // listener (user-notify mode), so a forbidden native syscall would have
+  // been named, not killed: a SIGSYS death then means the filter's bad-arch
+  // action fired. False when unknown, not only in kill mode.
+  bool listener_in_force = false;
 };
 
 struct Outcome {

@@ -1,16 +1,21 @@
 #include "policy/policy_loader.h"
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include "policy/namespaces.h"
 #include "policy/presets.h"
 #include "policy/syscall_policy.h"
 
 namespace stockade::policy {
 namespace {
+
+constexpr std::uint64_t kMaxResultBytes = std::uint64_t{1} << 30;
+constexpr std::uint64_t kMaxMemoryBytes = std::uint64_t{1} << 40;
 
 class CollectErrors : public google::protobuf::io::ErrorCollector {
  public:
@@ -64,43 +69,69 @@ Status ValidatePolicy(const Policy& p) {
   STOCKADE_RETURN_IF_ERROR(need(l.max_output_bytes() >= l.output_bytes(),
                                 "limits.max_output_bytes must be >= output_bytes"));
   STOCKADE_RETURN_IF_ERROR(need(l.result_bytes() > 0, "limits.result_bytes must be > 0"));
+  // A result travels in one frame of result_bytes + 1 MiB, which protobuf
+  // must parse (it refuses 2 GiB and more) and a u32 header must state.
+  STOCKADE_RETURN_IF_ERROR(need(l.result_bytes() <= kMaxResultBytes,
+                                "limits.result_bytes must be <= 1 GiB (1073741824)"));
+  // RLIMIT_AS and the cgroup limit are heap ceiling + overhead: the sum must
+  // not wrap around to a tiny limit.
+  STOCKADE_RETURN_IF_ERROR(need(l.max_memory_bytes() <= kMaxMemoryBytes,
+                                "limits.max_memory_bytes must be <= 1 TiB (1099511627776)"));
+  STOCKADE_RETURN_IF_ERROR(need(l.memory_overhead_bytes() <= kMaxMemoryBytes,
+                                "limits.memory_overhead_bytes must be <= 1 TiB (1099511627776)"));
   STOCKADE_RETURN_IF_ERROR(need(l.code_bytes() > 0, "limits.code_bytes must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(l.max_open_files() >= 3, "limits.max_open_files must be >= 3"));
+  // Passed to setpriority(2) as an int: 2^32-1 would become -1, a priority
+  // above the supervisor's.
+  STOCKADE_RETURN_IF_ERROR(need(l.worker_nice() <= 19, "limits.worker_nice must be 0-19"));
   STOCKADE_RETURN_IF_ERROR(need(p.pool().size() > 0, "pool.size must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(p.pool().spawn_timeout_ms() > 0, "pool.spawn_timeout_ms must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_executions() > 0, "recycle.max_executions must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_error_percent() <= 100,
+                                "recycle.max_error_percent must be 0-100"));
   const std::string& mode = p.cgroup().mode();
   STOCKADE_RETURN_IF_ERROR(need(mode == "auto" || mode == "v2" || mode == "v1" || mode == "none",
                                 "cgroup.mode must be one of auto, v2, v1, none"));
   STOCKADE_RETURN_IF_ERROR(need(p.identity().uid() != 0 && p.identity().gid() != 0,
                                 "identity.uid and identity.gid must not be 0 (root); set "
                                 "identity.unsafe_keep_root to keep root on purpose"));
+  for (const auto& [field, text] : {std::pair{"namespaces.use", &p.namespaces().use()},
+                                    std::pair{"namespaces.require", &p.namespaces().require()}}) {
+    if (auto set = ParseNamespaceList(*text); !set.ok()) {
+      return Status::Error(std::string("policy: ") + field + ": " + set.status().message());
+    }
+  }
+  STOCKADE_ASSIGN_OR_RETURN(const unsigned use, ParseNamespaceList(p.namespaces().use()));
+  STOCKADE_ASSIGN_OR_RETURN(const unsigned require, ParseNamespaceList(p.namespaces().require()));
+  STOCKADE_RETURN_IF_ERROR(need((require & ~use) == 0, "namespaces.require names a namespace that "
+                                                       "namespaces.use does not ask for"));
   return ValidateAllowlist(p.seccomp()).With("policy: seccomp");
 }
 
-StatusOr<Policy> LoadPolicy(std::string_view spec) {
+StatusOr<Policy> PolicyFromText(std::string_view text, std::string_view source,
+                                std::string_view name) {
   auto defaults = ParsePolicyText(DefaultPolicyText(), "policy/default.textproto (built in)");
   // The built-in text is tested; failing here is a build defect.
   if (!defaults.ok()) return defaults.status();
-  Policy over;
-  if (!spec.empty() && spec != "default") {
-    std::string_view preset = PresetText(spec);
-    if (!preset.empty()) {
-      STOCKADE_ASSIGN_OR_RETURN(over, ParsePolicyText(preset, std::string(spec) + " (built in)"));
-    } else {
-      std::ifstream in{std::string(spec)};
-      if (!in) {
-        return Status::Error("policy " + std::string(spec) +
-                             ": no such file and not a preset (default, strict, permissive)");
-      }
-      std::stringstream text;
-      text << in.rdbuf();
-      STOCKADE_ASSIGN_OR_RETURN(over, ParsePolicyText(text.str(), spec));
-    }
-  }
+  STOCKADE_ASSIGN_OR_RETURN(Policy over, ParsePolicyText(text, source));
   Policy merged = MergeOver(*defaults, over);
-  STOCKADE_RETURN_IF_ERROR(ValidatePolicy(merged).With(std::string(spec.empty() ? "default" : spec)));
+  STOCKADE_RETURN_IF_ERROR(ValidatePolicy(merged).With(std::string(name)));
   return merged;
+}
+
+StatusOr<Policy> LoadPolicy(std::string_view spec) {
+  if (spec.empty() || spec == "default") return PolicyFromText("", "default", "default");
+  if (std::string_view preset = PresetText(spec); !preset.empty()) {
+    return PolicyFromText(preset, std::string(spec) + " (built in)", spec);
+  }
+  std::ifstream in{std::string(spec)};
+  if (!in) {
+    return Status::Error("policy " + std::string(spec) +
+                         ": no such file and not a preset (default, strict, permissive)");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return PolicyFromText(text.str(), spec, spec);
 }
 
 std::string PolicyToText(const Policy& policy) {

@@ -19,6 +19,12 @@ namespace stockade::policy {
 // to a text-format Policy file.
 StatusOr<Policy> LoadPolicy(std::string_view spec);
 
+// What a policy text means: parsed (errors name `source`), merged over the
+// built-in default and validated (errors prefixed with `name`). LoadPolicy
+// is this plus finding the text.
+StatusOr<Policy> PolicyFromText(std::string_view text, std::string_view source,
+                                std::string_view name);
+
 // Parses text as a Policy without defaults or validation. source names the
 // text in errors ("policy/strict.textproto").
 StatusOr<Policy> ParsePolicyText(std::string_view text, std::string_view source);

@@ -35,8 +35,10 @@ RecycleReason ShouldRecycleAfterRun(const WorkerStats& stats, const Policy& poli
   if (stats.executions >= r.max_executions()) return RecycleReason::kMaxExecutions;
   // Degraded: only over a full window, so a worker is not condemned for
   // running one bad script in its first few runs.
+  // In 64 bits: both products can pass 2^32 with a large window or percent.
   if (r.max_error_percent() > 0 && r.error_window() > 0 && stats.recent_runs >= r.error_window() &&
-      stats.recent_failures * 100 >= r.max_error_percent() * stats.recent_runs) {
+      std::uint64_t{stats.recent_failures} * 100 >=
+          std::uint64_t{r.max_error_percent()} * stats.recent_runs) {
     return RecycleReason::kDegraded;
   }
   if (r.max_heap_bytes() > 0 && stats.heap_bytes_after > r.max_heap_bytes()) {

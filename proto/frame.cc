@@ -51,12 +51,12 @@ bool SingleFieldShape(std::string_view payload, FieldShape* shape) {
 }
 
 void FrameDecoder::Append(std::string_view bytes) {
-  // Drop consumed bytes first so the buffer never grows past one frame plus
-  // one read.
+  // Drop consumed bytes first so the buffer never grows past the compaction
+  // slack plus one frame plus one read.
   if (consumed_ > 0 && consumed_ == buffer_.size()) {
     buffer_.clear();
     consumed_ = 0;
-  } else if (consumed_ > 65536) {
+  } else if (consumed_ > compact_after_) {
     buffer_.erase(0, consumed_);
     consumed_ = 0;
   }

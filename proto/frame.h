@@ -46,7 +46,13 @@ class FrameDecoder {
     kOversized,  // the peer declared a payload over the cap; stop reading
   };
 
-  explicit FrameDecoder(std::size_t max_payload) : max_payload_(max_payload) {}
+  // Consumed bytes are dropped lazily, once more than this many have piled
+  // up (or all of them are consumed), so a run of small frames does not pay
+  // one memmove per frame. Tests pass a small value to reach that path.
+  static constexpr std::size_t kCompactAfterBytes = 64 * 1024;
+
+  explicit FrameDecoder(std::size_t max_payload, std::size_t compact_after = kCompactAfterBytes)
+      : max_payload_(max_payload), compact_after_(compact_after) {}
 
   void Append(std::string_view bytes);
   Next Pop(std::string* payload);
@@ -59,11 +65,15 @@ class FrameDecoder {
   // Bytes of an incomplete frame are buffered: at EOF this means truncated.
   bool HasPartialFrame() const { return buffer_.size() > consumed_; }
   std::size_t max_payload() const { return max_payload_; }
+  // Bytes allocated for buffering: lets tests hold the decoder to its
+  // memory bound (one frame, one read and the consumed-but-kept slack).
+  std::size_t buffer_capacity() const { return buffer_.capacity(); }
   // Declared length of the frame that was refused, for reports.
   std::uint64_t last_declared_length() const { return last_declared_; }
 
  private:
   std::size_t max_payload_;
+  std::size_t compact_after_;
   std::string buffer_;
   std::size_t consumed_ = 0;
   std::uint64_t last_declared_ = 0;

@@ -3,9 +3,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <google/protobuf/util/json_util.h>
 
 #include "policy/outcome.h"
+#include "supervisor/api_request.h"
 #include "supervisor/json_print.h"
 #include "supervisor/log.h"
 
@@ -179,13 +179,10 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
     metrics_.Rejected("draining");
     co_return Error(req, 503, api::INTERNAL, "the server is draining; retry on another instance", 1000);
   }
-  api::CreateExecutionRequest body;
-  google::protobuf::util::JsonParseOptions opts;
-  opts.ignore_unknown_fields = false;
-  if (auto st = google::protobuf::util::JsonStringToMessage(req.body(), &body, opts); !st.ok()) {
+  StatusOr<CreateRequest> decoded = DecodeCreateRequest(req.body());
+  if (!decoded.ok()) {
     metrics_.Rejected("invalid_request");
-    co_return Error(req, 400, api::INVALID_REQUEST, "request body is not a valid execution request: " +
-                                                        std::string(st.message()));
+    co_return Error(req, 400, api::INVALID_REQUEST, decoded.status().message());
   }
   const std::uint32_t cap = supervisor_.policy().daemon().max_in_flight_per_key();
   if (cap > 0 && store_.InFlight(owner) >= cap) {
@@ -197,10 +194,7 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
 
   std::shared_ptr<ExecutionRecord> record = store_.Create(owner);
   ++in_flight_;
-  api::ExecuteRequest run;
-  run.set_code(std::move(*body.mutable_code()));
-  run.set_filename(body.filename());
-  *run.mutable_limits() = body.limits();
+  api::ExecuteRequest run = std::move(decoded->run);
   Supervisor::Callbacks callbacks;
   // The record outlives the store's retention while a callback holds it.
   callbacks.on_start = [this, record] { store_.MarkRunning(*record); };
@@ -231,7 +225,7 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
     ApiReply rejected = RejectionFor(req, record->result);
     if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) co_return rejected;
   }
-  if (body.has_wait() && !body.wait()) co_return Json(req, 202, store_.ToApi(*record));
+  if (!decoded->wait) co_return Json(req, 202, store_.ToApi(*record));
   while (record->state != api::DONE) co_await AwaitChange(record);
   ApiReply rejected = RejectionFor(req, record->result);
   if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) co_return rejected;

@@ -12,7 +12,8 @@
 namespace stockade::supervisor {
 
 int SelftestCommand(int argc, char** argv) {
-  std::string policy_spec, worker;
+  std::string policy_spec, worker, testcases;
+  bool testcases_given = false;
   bool json = false;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -22,8 +23,11 @@ int SelftestCommand(int argc, char** argv) {
       policy_spec = argv[++i];
     } else if (arg == "--worker" && i + 1 < argc) {
       worker = argv[++i];
+    } else if (arg == "--testcases" && i + 1 < argc) {
+      testcases = argv[++i];
+      testcases_given = true;
     } else {
-      std::fprintf(stderr, "usage: stockade selftest [--policy P] [--worker PATH] [--json]\n");
+      std::fprintf(stderr, "usage: stockade selftest [--policy P] [--worker PATH] [--testcases PATH] [--json]\n");
       return 2;
     }
   }
@@ -42,7 +46,12 @@ int SelftestCommand(int argc, char** argv) {
     std::fprintf(stderr, "FAIL  supervisor start: %s\n", sup.status().message().c_str());
     return 1;
   }
-  const std::vector<SelfCheck> checks = RunSelftest(**sup);
+  // The test worker, when the tests were built beside us (a build tree).
+  if (!testcases_given) {
+    const std::string dir = DefaultWorkerPath().substr(0, DefaultWorkerPath().rfind('/') + 1);
+    testcases = dir + "stockade-worker-hostile";
+  }
+  const std::vector<SelfCheck> checks = RunSelftest(**sup, testcases);
   bool failed = false;
   std::string out = json ? "{\"checks\":[" : "";
   for (std::size_t i = 0; i < checks.size(); ++i) {

@@ -6,7 +6,8 @@
 // and writes the same text the library writes with
 // always_print_primitive_fields (proto3 JSON mapping: lowerCamelCase json
 // names, 64-bit integers as strings, enums by name, bytes as base64,
-// non-finite doubles as strings). The unit test holds it to byte equality
+// non-finite doubles as strings, and the library's string escaping). The
+// unit test and tests/fuzz/json_print_fuzzer.cc hold it to byte equality
 // with the library on the API's messages.
 #pragma once
 

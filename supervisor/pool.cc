@@ -7,6 +7,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "policy/namespaces.h"
 #include "policy/limits.h"
 #include "policy/outcome.h"
 #include "supervisor/log.h"
@@ -94,6 +95,15 @@ awaitable<void> Pool::RunSlot(bool elastic) {
       ++stats_.starting;
       ready = co_await worker->WaitReady();
       --stats_.starting;
+    }
+    if (!ready.ok() && stopping_) {
+      // Shutdown kills what it finds, starting workers included: expected.
+      Log(LogLevel::kDebug, "worker_spawn_abandoned", {{"error", ready.message()}});
+      if (worker) {
+        co_await worker->Retire();
+        workers_.remove(worker);
+      }
+      break;
     }
     if (!ready.ok()) {
       ++stats_.spawn_failures;
@@ -370,6 +380,7 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   r.mutable_metrics()->set_output_bytes(r.output().total_bytes());
   *r.mutable_effective_limits() = policy::ToApiLimits(job->execute.limits());
   r.set_worker_id(worker->id());
+  r.set_namespaces(policy::NamespaceList(worker->namespaces()));
   Finish(*job, std::move(r));
 
   if (report.worker_died) co_return policy::RecycleReason::kDied;

@@ -1,6 +1,7 @@
 #include "supervisor/selftest.h"
 
 #include <dirent.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "policy/limits.h"
+#include "policy/namespaces.h"
 #include "policy/outcome.h"
 #include "supervisor/proc_status.h"
 
@@ -94,6 +96,156 @@ void KernelView(Supervisor& sup, pid_t pid, std::vector<SelfCheck>* out) {
   }
 }
 
+std::string NsLink(const std::string& proc, std::string_view name) {
+  char buf[128];
+  const ssize_t n = readlink((proc + "/ns/" + std::string(name)).c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+}
+
+// The reason a namespace is missing, from the supervisor's refusal list.
+std::string RefusalOf(const api::Confinement& c, std::string_view name) {
+  const std::string& all = c.namespaces_detail();
+  const std::string key = std::string(name) + ": ";
+  for (std::size_t at = 0; (at = all.find(key, at)) != std::string::npos; at += key.size()) {
+    if (at == 0 || all.compare(at - 2, 2, "; ") == 0) return all.substr(at, all.find("; ", at) - at);
+  }
+  return "";
+}
+
+// What each namespace is supposed to take away, checked from outside.
+std::string NsEffect(policy::Namespace ns, const std::string& proc, bool* ok) {
+  *ok = true;
+  switch (ns) {
+    case policy::kNsUser: {
+      std::string map = Slurp(proc + "/uid_map");
+      while (!map.empty() && map.back() == '\n') map.pop_back();
+      std::istringstream row(map);
+      std::string inside, outside, count;
+      row >> inside >> outside >> count;
+      *ok = map.find('\n') == std::string::npos && count == "1" && inside != "0" && inside == outside;
+      return "uid_map \"" + inside + " " + outside + " " + count + "\" (one uid, not root)";
+    }
+    case policy::kNsPid: {
+      auto nspid = ProcStatusField(std::stoi(proc.substr(6)), "NSpid");
+      const std::string v = nspid.ok() ? *nspid : "";
+      *ok = v.size() > 2 && v.substr(v.size() - 2) == "\t1";
+      return "NSpid " + v + " (pid 1 of its own namespace, no other process visible)";
+    }
+    case policy::kNsNet: {
+      // Interfaces of the worker's namespace, and any IPv6 address (a
+      // loopback that is up has ::1).
+      const std::string dev = Slurp(proc + "/net/dev");
+      int interfaces = 0;
+      bool only_lo = true;
+      std::istringstream lines(dev);
+      std::string line;
+      while (std::getline(lines, line)) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = line.substr(0, colon);
+        name.erase(0, name.find_first_not_of(' '));
+        ++interfaces;
+        only_lo &= name == "lo";
+      }
+      const bool no_address = Slurp(proc + "/net/if_inet6").empty();
+      *ok = interfaces == 1 && only_lo && no_address;
+      return std::to_string(interfaces) + " interface(s)" + (only_lo ? " (lo only)" : "") +
+             (no_address ? ", no address: loopback down" : ", has addresses");
+    }
+    case policy::kNsMount: {
+      int entries = 0;
+      if (DIR* d = opendir((proc + "/root").c_str())) {
+        while (dirent* e = readdir(d)) {
+          if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") ++entries;
+        }
+        closedir(d);
+      } else {
+        entries = -1;
+      }
+      struct statvfs vfs {};
+      const bool read_only = statvfs((proc + "/root").c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
+      *ok = entries == 0 && read_only;
+      return "root: " + (entries < 0 ? std::string("unreadable") : std::to_string(entries) + " entries") +
+             (read_only ? ", read-only" : ", writable");
+    }
+    default:
+      return "own namespace";
+  }
+}
+
+void Namespaces(Supervisor& sup, pid_t pid, std::vector<SelfCheck>* out) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  const api::Confinement c = sup.confinement();
+  auto in_force = policy::ParseNamespaceList(c.namespaces());
+  auto wanted = policy::ParseNamespaceList(sup.policy().namespaces().use());
+  for (unsigned bit = policy::kNsUser; bit <= policy::kNsCgroup; bit <<= 1) {
+    const auto ns = static_cast<policy::Namespace>(bit);
+    const std::string_view name = policy::NamespaceName(ns);
+    // The kernel's names for the links: "mnt" is the mount namespace.
+    const std::string_view link = ns == policy::kNsMount ? "mnt" : name;
+    const std::string check = "namespace: " + std::string(name);
+    const bool separate = NsLink(proc, link) != NsLink("/proc/self", link) && !NsLink(proc, link).empty();
+    const bool claimed = in_force.ok() && (*in_force & bit) != 0;
+    if (wanted.ok() && (*wanted & bit) == 0) {
+      out->push_back({check, Result::kUnavailable, "not asked for (policy namespaces.use)"});
+    } else if (!claimed) {
+      out->push_back({check, separate ? Result::kFail : Result::kUnavailable,
+                      "refused by this host: " + RefusalOf(c, name)});
+    } else {
+      bool ok = false;
+      const std::string effect = NsEffect(ns, proc, &ok);
+      out->push_back(Check(check, separate && ok,
+                           (separate ? "" : "the worker shares the supervisor's; ") + effect));
+    }
+  }
+}
+
+// Checks that need the test worker: the shipped one cannot be made to call
+// a forbidden syscall or write a bad frame, by design.
+void WithTestcaseWorker(Supervisor& sup, const std::string& testcase_worker, std::vector<SelfCheck>* out) {
+  const char* kill_check = "seccomp kills a forbidden syscall and names it";
+  const char* frame_check = "supervisor survives garbage frames from a worker";
+  if (testcase_worker.empty() || access(testcase_worker.c_str(), X_OK) != 0) {
+    const std::string why = "needs the test worker (stockade-worker-hostile, built with the tests; "
+                            "--testcases PATH)" + (testcase_worker.empty() ? "" : ": " + testcase_worker + " not found");
+    out->push_back({kill_check, Result::kUnavailable, why});
+    out->push_back({frame_check, Result::kUnavailable, why});
+    return;
+  }
+  SupervisorOptions options;
+  options.policy = sup.policy();
+  options.worker_path = testcase_worker;
+  options.pool_size = 1;
+  auto hostile = Supervisor::Start(std::move(options));
+  if (!hostile.ok()) {
+    out->push_back({kill_check, Result::kFail, "test worker: " + hostile.status().message()});
+    return;
+  }
+  auto run = [&](const char* code) {
+    api::ExecuteRequest req;
+    req.set_code(code);
+    req.mutable_limits()->set_timeout_ms(3000);
+    return (*hostile)->Run(req);
+  };
+  api::ExecutionResult r = run("hostile.syscall('socket')");
+  const bool named = r.status() == api::POLICY_VIOLATION && r.violation_syscall() == "socket";
+  const bool killed_unnamed = r.status() == api::POLICY_VIOLATION && sup.confinement().seccomp_mode() == "kill";
+  out->push_back(Check(kill_check, named || killed_unnamed,
+                       std::string(policy::StatusName(r.status())) + ": " +
+                           (r.detail().empty() ? r.value_json() : r.detail())));
+  std::string detail;
+  bool ok = true;
+  for (const char* kind : {"oversized", "unparseable", "truncated", "wrong_result"}) {
+    api::ExecutionResult g = run((std::string("hostile.garbage('") + kind + "'); 1").c_str());
+    api::ExecutionResult after = run("1+1");
+    const bool fine = g.status() == api::WORKER_CRASHED && after.status() == api::OK;
+    ok &= fine;
+    detail += std::string(detail.empty() ? "" : "; ") + kind + ": " + std::string(policy::StatusName(g.status())) +
+              ", next run " + std::string(policy::StatusName(after.status()));
+  }
+  out->push_back(Check(frame_check, ok, detail));
+}
+
 void Behaviour(Supervisor& sup, std::vector<SelfCheck>* out) {
   struct Case {
     const char* name;
@@ -137,7 +289,7 @@ const char* SelfCheckResultName(SelfCheck::Result result) {
   return "?";
 }
 
-std::vector<SelfCheck> RunSelftest(Supervisor& sup) {
+std::vector<SelfCheck> RunSelftest(Supervisor& sup, const std::string& testcase_worker) {
   std::vector<SelfCheck> out;
   if (!sup.WaitUntilIdle(std::chrono::seconds(10), 1)) {
     out.push_back({"a worker starts", Result::kFail, "no worker became ready within 10 s"});
@@ -149,8 +301,12 @@ std::vector<SelfCheck> RunSelftest(Supervisor& sup) {
   for (const auto& w : sup.Stats().workers) {
     if (w.state == WorkerProcess::State::kIdle) pid = w.pid;
   }
-  if (pid > 0) KernelView(sup, pid, &out);
+  if (pid > 0) {
+    KernelView(sup, pid, &out);
+    Namespaces(sup, pid, &out);
+  }
   Behaviour(sup, &out);
+  WithTestcaseWorker(sup, testcase_worker, &out);
   return out;
 }
 

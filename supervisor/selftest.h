@@ -21,6 +21,9 @@ struct SelfCheck {
 const char* SelfCheckResultName(SelfCheck::Result result);
 
 // Runs every check against `supervisor` (which must have a ready worker).
-std::vector<SelfCheck> RunSelftest(Supervisor& supervisor);
+// `testcase_worker`: the test worker that makes forbidden syscalls and
+// writes garbage frames on request (stockade-worker-hostile, built with the
+// tests); empty or missing makes those two checks UNAVAILABLE.
+std::vector<SelfCheck> RunSelftest(Supervisor& supervisor, const std::string& testcase_worker = "");
 
 }  // namespace stockade::supervisor

@@ -6,13 +6,19 @@
 #include <signal.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstring>
+
+#include "supervisor/unique_fd.h"
 
 namespace stockade::supervisor {
 namespace {
@@ -89,10 +95,22 @@ struct ChildArgs {
   int nice = 0;
   uid_t uid = 0;
   gid_t gid = 0;
-  pid_t parent_pid = 0;
+  int parent_pidfd = -1;  // the supervisor process: readable once it is gone
+
+  // Namespaces (the clone flags made them; these finish the job).
+  int go_fd = -1;             // user namespace: one byte once the maps are written
+  int go_write_fd = -1;       // our copy of its write end: closed, or EOF never comes
+  int done_fd = -1;           // without CLONE_VFORK: close-on-exec, kept to exec
+  bool empty_root = false;    // new mount namespace: pivot to an empty tmpfs
+  bool cgroup_ns = false;     // unshare(CLONE_NEWCGROUP) once in the worker cgroups
+  bool drop_ns_caps = false;  // new user namespace: drop what it granted
 
   const char* step = nullptr;
   int err = 0;
+  // Namespace steps that failed without failing the spawn.
+  const char* root_step = nullptr;
+  int root_err = 0;
+  int cgroup_ns_err = 0;
 };
 
 // --- Child side: raw syscalls only. ---
@@ -123,6 +141,36 @@ void ChildDropBoundingSet(ChildArgs* a) {
   }
 }
 
+// In the new mount namespace: make nothing propagate back to the host,
+// mount an empty read-only tmpfs, make it the root and detach the old one.
+// The executable stays reachable through exec_fd (an open file keeps its
+// mount alive). A failure leaves the host's tree in view, so it is recorded
+// (the report names it) rather than fatal.
+void ChildEmptyRoot(ChildArgs* a) {
+  auto fail = [a](const char* step) { a->root_step = step; a->root_err = errno; };
+  if (::syscall(SYS_mount, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
+    return fail("mount(/, MS_PRIVATE)");
+  }
+  // Any existing directory will do as the mount point: it is only ever seen
+  // by this namespace, and only until the pivot.
+  const char* const points[] = {"/tmp", "/mnt", "/dev", "/proc"};
+  const char* point = nullptr;
+  for (const char* p : points) {
+    if (::syscall(SYS_mount, "stockade", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "mode=0555,size=4k") == 0) {
+      point = p;
+      break;
+    }
+  }
+  if (point == nullptr) return fail("mount(tmpfs)");
+  if (::syscall(SYS_chdir, point) < 0) return fail("chdir(new root)");
+  // pivot_root(".", "."): the old root ends up stacked on the new one, and
+  // detaching "." then takes it away with everything under it.
+  if (::syscall(SYS_pivot_root, ".", ".") < 0) return fail("pivot_root");
+  if (::syscall(SYS_umount2, ".", MNT_DETACH) < 0) return fail("umount2(old root)");
+  if (::syscall(SYS_chdir, "/") < 0) return fail("chdir(/)");
+}
+
 int ChildMain(void* arg) {
   auto* a = static_cast<ChildArgs*>(arg);
 
@@ -137,11 +185,28 @@ int ChildMain(void* arg) {
     }
   }
 
+  // A user namespace: the parent writes our uid/gid maps, then one byte.
+  // EOF means it gave up (or died): nothing to wait for.
+  if (a->go_fd >= 0) {
+    ::syscall(SYS_close, a->go_write_fd);
+    char go = 0;
+    long n;
+    do {
+      n = ::syscall(SYS_read, a->go_fd, &go, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) ChildFail(a, "wait for the user namespace maps", n < 0 ? errno : EPIPE);
+  }
+
   // Join the worker cgroups first, so the exec'd image is charged to them.
   // "0" means "the writing process" in both cgroup v1 and v2.
   for (size_t i = 0; i < a->procs_count; ++i) {
     if (::syscall(SYS_write, a->procs_fds[i], "0", 1) != 1) ChildFail(a, "write cgroup.procs", errno);
   }
+
+  // After joining, so the worker's view of the cgroup tree is rooted at its
+  // own cgroup. Not fatal: the report says it is missing.
+  if (a->cgroup_ns && ::syscall(SYS_unshare, CLONE_NEWCGROUP) < 0) a->cgroup_ns_err = errno;
+  if (a->empty_root) ChildEmptyRoot(a);
 
   if (a->new_session && ::syscall(SYS_setsid) < 0) ChildFail(a, "setsid", errno);
 
@@ -172,14 +237,29 @@ int ChildMain(void* arg) {
     struct __user_cap_data_struct data[2] = {};
     if (::syscall(SYS_capset, &header, data) < 0) ChildFail(a, "capset(0)", errno);
   }
+  if (a->drop_ns_caps) {
+    // Creating a user namespace granted every capability in it, the
+    // bounding set included, and a uid change inside one that has no root
+    // mapped clears nothing. Exec as a non-root uid would drop them; this
+    // makes it so before exec too, and visible from outside.
+    ChildDropBoundingSet(a);
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2] = {};
+    if (::syscall(SYS_capset, &header, data) < 0) ChildFail(a, "capset(0) in the user namespace", errno);
+  }
 
   if (a->die_with_parent) {
     if (::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
       ChildFail(a, "prctl(PR_SET_PDEATHSIG)", errno);
     }
-    // If the supervisor died before the prctl, no signal will ever come:
-    // we have already been re-parented. Give up instead of running orphaned.
-    if (::syscall(SYS_getppid) != a->parent_pid) ChildFail(a, "supervisor exited during spawn", ESRCH);
+    // If the supervisor died before the prctl, no signal will ever come.
+    // Give up instead of running orphaned. (Not getppid(): in a new PID
+    // namespace it is 0 whoever the parent is.)
+    struct pollfd parent = {a->parent_pidfd, POLLIN, 0};
+    struct timespec now = {0, 0};
+    if (::syscall(SYS_ppoll, &parent, 1, &now, nullptr, 0) != 0) {
+      ChildFail(a, "supervisor exited during spawn", ESRCH);
+    }
   }
 
   // Move the pipe ends to 0 and 1. An end that sits on the other's target
@@ -199,10 +279,19 @@ int ChildMain(void* arg) {
   // its own copy (no CLONE_FILES), so the supervisor keeps all of them.
   // The executable's O_PATH descriptor, if any, survives as fd 2 until the
   // exec, which closes it (close-on-exec).
+  // The done pipe (parent keeps both numbers >= 3, so the moves above and
+  // the exec fd's below cannot land on it) stays open to the exec.
   unsigned first_closed = 2;
   if (a->exec_fd >= 0) {
     if (::syscall(SYS_dup3, a->exec_fd, 2, O_CLOEXEC) < 0) ChildFail(a, "dup3(exec fd)", errno);
     first_closed = 3;
+  }
+  if (a->done_fd >= 0) {
+    if (a->done_fd != static_cast<int>(first_closed) &&
+        ::syscall(SYS_dup3, a->done_fd, first_closed, O_CLOEXEC) < 0) {
+      ChildFail(a, "dup3(done pipe)", errno);
+    }
+    ++first_closed;
   }
   if (::syscall(SYS_close_range, first_closed, ~0U, 0U) < 0) ChildFail(a, "close_range", errno);
 
@@ -265,10 +354,154 @@ Status Validate(const SpawnSpec& spec) {
 
 }  // namespace
 
-StatusOr<ChildProcess> Spawn(const SpawnSpec& spec) {
-  const std::string what = "spawn " + spec.executable;
-  STOCKADE_RETURN_IF_ERROR(Validate(spec).With(what));
+namespace {
 
+int CloneFlagOf(Namespace ns) {
+  switch (ns) {
+    case kNsUser: return CLONE_NEWUSER;
+    case kNsPid: return CLONE_NEWPID;
+    case kNsNet: return CLONE_NEWNET;
+    case kNsMount: return CLONE_NEWNS;
+    case kNsIpc: return CLONE_NEWIPC;
+    case kNsUts: return CLONE_NEWUTS;
+    case kNsCgroup: return CLONE_NEWCGROUP;
+  }
+  return 0;
+}
+
+// The namespaces that clone(2) itself creates; cgroup is unshared later.
+constexpr unsigned kCloneNamespaces = kNsUser | kNsPid | kNsNet | kNsMount | kNsIpc | kNsUts;
+
+int CloneFlags(unsigned set) {
+  int flags = 0;
+  for (unsigned bit = 1; bit <= kNsCgroup; bit <<= 1) {
+    if ((set & bit) != 0 && (bit & kCloneNamespaces) != 0) flags |= CloneFlagOf(static_cast<Namespace>(bit));
+  }
+  return flags;
+}
+
+// Errors with which clone(2) refuses a namespace rather than failing for
+// another reason: EPERM (no privilege, a seccomp profile), EINVAL (a kernel
+// without it), ENOSPC/EUSERS (user.max_*_namespaces reached or set to 0).
+bool IsNamespaceRefusal(int err) { return err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS; }
+
+const char* CloneFlagName(Namespace ns) {
+  switch (ns) {
+    case kNsUser: return "CLONE_NEWUSER";
+    case kNsPid: return "CLONE_NEWPID";
+    case kNsNet: return "CLONE_NEWNET";
+    case kNsMount: return "CLONE_NEWNS";
+    case kNsIpc: return "CLONE_NEWIPC";
+    case kNsUts: return "CLONE_NEWUTS";
+    case kNsCgroup: return "CLONE_NEWCGROUP";
+  }
+  return "?";
+}
+
+std::string CloneReason(unsigned bit, int err) {
+  return std::string("clone(") + CloneFlagName(static_cast<Namespace>(bit)) + "): " + std::strerror(err);
+}
+
+int ProbeChild(void*) {
+  ::syscall(SYS_exit_group, 0);
+  __builtin_unreachable();
+}
+
+// Tries one clone with `flags` whose child exits at once: 0 or its errno.
+int ProbeClone(int flags) {
+  ChildStack stack;
+  if (!stack) return ENOMEM;
+  const pid_t pid = ::clone(ProbeChild, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD | flags, nullptr);
+  if (pid < 0) return errno;
+  siginfo_t info;
+  while (::waitid(P_PID, pid, &info, WEXITED) < 0 && errno == EINTR) {
+  }
+  return 0;
+}
+
+// A clone with several namespaces was refused: find out which, one at a
+// time (with the user namespace, when asked for, since an unprivileged
+// caller gets the others only inside one). Returns the refused bits.
+unsigned FindRefusedNamespaces(unsigned set, int combined_err, std::vector<NamespaceRefusal>* refused) {
+  const bool privileged = ::geteuid() == 0;
+  unsigned out = 0;
+  if ((set & kNsUser) != 0) {
+    if (const int err = ProbeClone(CLONE_NEWUSER); err != 0) {
+      refused->push_back({kNsUser, CloneReason(kNsUser, err)});
+      out |= kNsUser;
+    }
+  }
+  for (unsigned bit = kNsPid; bit <= kNsUts; bit <<= 1) {
+    if ((set & bit) == 0) continue;
+    const bool with_user = !privileged && (set & kNsUser) != 0 && (out & kNsUser) == 0;
+    const int err = ProbeClone(CloneFlagOf(static_cast<Namespace>(bit)) | (with_user ? CLONE_NEWUSER : 0));
+    if (err != 0) {
+      refused->push_back({static_cast<Namespace>(bit), CloneReason(bit, err)});
+      out |= bit;
+    }
+  }
+  if (out == 0) {
+    // Each alone is fine but not all together: give up the user namespace
+    // first (the rarest and the one most often restricted), then the rest.
+    const unsigned give_up = (set & kNsUser) != 0 ? unsigned{kNsUser} : (set & kCloneNamespaces);
+    for (unsigned bit = 1; bit <= kNsUts; bit <<= 1) {
+      if ((give_up & bit) == 0) continue;
+      refused->push_back({static_cast<Namespace>(bit),
+                          std::string("refused in combination: clone: ") + std::strerror(combined_err)});
+    }
+    out = give_up;
+  }
+  return out;
+}
+
+Status WriteProcFile(pid_t pid, const char* name, const std::string& text) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return ErrnoError("open " + path);
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    return ErrnoError("write " + path);
+  }
+  return Status::Ok();
+}
+
+// Maps the child's ids to themselves, one each. A root parent may map any
+// id and leaves setgroups(2) allowed (the child drops its supplementary
+// groups itself); an unprivileged one may map only its own ids, after
+// denying setgroups (the kernel's rule, see user_namespaces(7)).
+Status WriteIdMaps(pid_t pid, uid_t uid, gid_t gid) {
+  if (::geteuid() != 0) STOCKADE_RETURN_IF_ERROR(WriteProcFile(pid, "setgroups", "deny"));
+  STOCKADE_RETURN_IF_ERROR(WriteProcFile(pid, "gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1\n"));
+  return WriteProcFile(pid, "uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1\n");
+}
+
+// A pipe whose ends are both >= 3, so that the child's moves of its pipe
+// ends to 0 and 1 (and of the exec fd to 2) cannot overwrite them.
+Status HighPipe(UniqueFd* read_end, UniqueFd* write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe2");
+  UniqueFd ends[2] = {UniqueFd(fds[0]), UniqueFd(fds[1])};
+  for (UniqueFd& end : ends) {
+    if (end.get() >= 3) continue;
+    const int moved = ::fcntl(end.get(), F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) return ErrnoError("fcntl(F_DUPFD_CLOEXEC)");
+    end.reset(moved);
+  }
+  *read_end = std::move(ends[0]);
+  *write_end = std::move(ends[1]);
+  return Status::Ok();
+}
+
+// What made one attempt fail in a way the next attempt can avoid.
+struct Refusal {
+  int clone_err = 0;     // clone refused some namespace flag with this errno
+  unsigned known = 0;    // these namespaces, already recorded in the report
+};
+
+// One attempt with the namespaces in `ns`. On an error that a namespace
+// caused, `refusal` says which (or that clone must be asked), so the caller
+// can retry without it.
+StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd, const std::string& what,
+                                 SpawnReport* report, Refusal* refusal) {
   // Everything the child reads is laid out now; the child must not allocate.
   std::vector<char*> argv;
   if (spec.argv.empty()) {
@@ -292,11 +525,14 @@ StatusOr<ChildProcess> Spawn(const SpawnSpec& spec) {
   args.no_new_privs = spec.no_new_privs;
   args.set_ids = spec.uid.has_value() || spec.gid.has_value();
   args.drop_caps = spec.drop_capabilities;
-  args.exec_fd = spec.exec_fd;
+  args.exec_fd = exec_fd;
   args.nice = spec.nice;
-  args.uid = spec.uid.value_or(::getuid());
-  args.gid = spec.gid.value_or(::getgid());
-  args.parent_pid = ::getpid();
+  args.uid = spec.uid.value_or(::geteuid());
+  args.gid = spec.gid.value_or(::getegid());
+  args.empty_root = (ns & kNsMount) != 0;
+  args.cgroup_ns = (ns & kNsCgroup) != 0;
+  const bool user_ns = (ns & kNsUser) != 0;
+  args.drop_ns_caps = user_ns;
   const SpawnRlimits& r = spec.rlimits;
   if (r.address_space_bytes) {
     AddRlimit(args, RLIMIT_AS, "setrlimit(RLIMIT_AS)", *r.address_space_bytes, *r.address_space_bytes);
@@ -309,29 +545,124 @@ StatusOr<ChildProcess> Spawn(const SpawnSpec& spec) {
   AddRlimit(args, RLIMIT_CORE, "setrlimit(RLIMIT_CORE)", 0, 0);
   AddRlimit(args, RLIMIT_NPROC, "setrlimit(RLIMIT_NPROC)", 0, 0);
 
+  UniqueFd self(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+  if (!self) return ErrnoError(what + ": pidfd_open(self)");
+  args.parent_pidfd = self.get();
+
+  // A user namespace needs the parent running while the child waits: the
+  // go pipe carries "maps written", the done pipe's EOF "exec happened".
+  UniqueFd go_r, go_w, done_r, done_w;
+  if (user_ns) {
+    STOCKADE_RETURN_IF_ERROR(HighPipe(&go_r, &go_w).With(what));
+    STOCKADE_RETURN_IF_ERROR(HighPipe(&done_r, &done_w).With(what));
+    args.go_fd = go_r.get();
+    args.go_write_fd = go_w.get();
+    args.done_fd = done_w.get();
+  }
+
   ChildStack stack;
   if (!stack) return ErrnoError(what + ": mmap(child stack)");
 
+  const int flags =
+      CLONE_VM | CLONE_PIDFD | SIGCHLD | (user_ns ? 0 : CLONE_VFORK) | CloneFlags(ns & kCloneNamespaces);
   // Block every signal, including glibc's internal ones (which
   // pthread_sigmask would refuse to block), so that no handler can run in the
-  // child between clone and its reset of the dispositions.
+  // child between clone and its reset of the dispositions. Without
+  // CLONE_VFORK this also keeps this thread from being interrupted (and from
+  // touching errno, which the child shares) while the child runs.
   uint64_t all = ~uint64_t{0};
   uint64_t saved = 0;
   ::syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &saved, kKernelSigsetBytes);
   int pidfd = -1;
-  pid_t pid = ::clone(ChildMain, stack.top(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args, &pidfd);
-  int clone_errno = errno;
-  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
-  if (pid < 0) return ErrnoError(what + ": clone", clone_errno);
-
-  // CLONE_VFORK: we resume only after the child's execve succeeded or it
-  // exited, so the error slot is final here.
+  const pid_t pid = ::clone(ChildMain, stack.top(), flags, &args, &pidfd);
+  const int clone_errno = errno;
+  if (pid < 0) {
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
+    if ((ns & kCloneNamespaces) != 0 && IsNamespaceRefusal(clone_errno)) refusal->clone_err = clone_errno;
+    return ErrnoError(what + ": clone", clone_errno);
+  }
   ChildProcess child(pid, UniqueFd(pidfd));
+  if (user_ns) {
+    // Our copies of the child's ends go, so that EOF means the child's did.
+    go_r.reset();
+    done_w.reset();
+    const Status mapped = WriteIdMaps(pid, args.uid, args.gid);
+    if (mapped.ok()) {
+      const char go = 1;
+      (void)!::write(go_w.get(), &go, 1);
+    }
+    go_w.reset();  // EOF: a child still waiting gives up
+    char byte;
+    while (::read(done_r.get(), &byte, 1) > 0) {
+    }
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
+    if (!mapped.ok()) {
+      (void)child.Reap();
+      report->refused.push_back({kNsUser, mapped.message()});
+      refusal->known = kNsUser;
+      return mapped.With(what);
+    }
+  } else {
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
+  }
+
+  // The child has exec'd or exited, so the error slot is final here.
   if (args.step != nullptr) {
     (void)child.Reap();  // the child has already called exit_group
     return ErrnoError(what + ": " + args.step, args.err);
   }
+  report->namespaces = ns;
+  if (args.cgroup_ns_err != 0) {
+    report->namespaces &= ~unsigned{kNsCgroup};
+    report->refused.push_back({kNsCgroup, std::string("unshare(CLONE_NEWCGROUP): ") + std::strerror(args.cgroup_ns_err)});
+  }
+  if (args.root_step != nullptr) {
+    // The namespace exists, but with the host's tree in it: not the layer
+    // it is meant to be, so it is reported as missing.
+    report->namespaces &= ~unsigned{kNsMount};
+    report->refused.push_back({kNsMount, std::string("empty root: ") + args.root_step + ": " + std::strerror(args.root_err)});
+  }
   return child;
+}
+
+}  // namespace
+
+StatusOr<ChildProcess> Spawn(const SpawnSpec& spec, SpawnReport* report) {
+  const std::string what = "spawn " + spec.executable;
+  STOCKADE_RETURN_IF_ERROR(Validate(spec).With(what));
+  SpawnReport local;
+  if (report == nullptr) report = &local;
+  *report = SpawnReport{};
+
+  unsigned ns = spec.namespaces & kAllNamespaces;
+  const bool keeps_root = ::geteuid() == 0 && spec.uid.value_or(0) == 0;
+  if ((ns & kNsUser) != 0 && keeps_root) {
+    ns &= ~unsigned{kNsUser};
+    report->refused.push_back({kNsUser, "not used: the worker keeps uid 0, and mapping it would map root"});
+  }
+  // With an empty root the executable has no path; open it while it has.
+  UniqueFd own_exec_fd;
+  int exec_fd = spec.exec_fd;
+  if ((ns & kNsMount) != 0 && exec_fd < 0) {
+    own_exec_fd.reset(::open(spec.executable.c_str(), O_PATH | O_CLOEXEC));
+    if (!own_exec_fd) return ErrnoError(what + ": open");
+    exec_fd = own_exec_fd.get();
+  }
+
+  // The fallback ladder: a clone that refuses a namespace is retried
+  // without the refused ones, until none is left to refuse.
+  for (;;) {
+    Refusal refusal;
+    auto child = SpawnOnce(spec, ns, exec_fd, what, report, &refusal);
+    if (child.ok()) return child;
+    if (refusal.known != 0) {
+      ns &= ~refusal.known;
+    } else if (refusal.clone_err != 0) {
+      ns &= ~FindRefusedNamespaces(ns & kCloneNamespaces, refusal.clone_err, &report->refused);
+    } else {
+      return child;
+    }
+  }
 }
 
 }  // namespace stockade::supervisor

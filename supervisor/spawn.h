@@ -17,7 +17,9 @@
 //     root supervisor also drops every capability;
 //   - membership of the worker cgroups (written before exec, so the new image
 //     is charged to the worker from its first page);
-//   - optionally a new session, SIGKILL on parent death and no_new_privs.
+//   - optionally a new session, SIGKILL on parent death and no_new_privs;
+//   - optionally new namespaces (namespaces.h), each best effort and
+//     reported: the child starts with what the host allows.
 //
 // Mechanism: clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD), the way glibc's
 // posix_spawn works. fork(2) copies the page tables, which costs time
@@ -28,6 +30,13 @@
 // a slot in the parent's stack frame, which the parent reads when it resumes
 // (after execve succeeded or the child exited). The parent's thread is
 // suspended in between, but other supervisor threads keep running.
+//
+// A new user namespace changes the mechanism: its uid and gid maps must be
+// written from outside (only a process in the parent namespace may map the
+// worker's ids without mapping root), so the parent cannot be suspended.
+// That spawn drops CLONE_VFORK, the child waits on a pipe for the maps, and
+// the parent learns that execve happened from the EOF of a close-on-exec
+// pipe. The parent thread touches nothing the child uses meanwhile.
 //
 // PR_SET_PDEATHSIG fires when the *thread* that spawned the child exits, not
 // the process: call Spawn from a long-lived thread (the io_context thread).
@@ -40,8 +49,19 @@
 
 #include "proto/status.h"
 #include "supervisor/child_process.h"
+#include "policy/namespaces.h"
 
 namespace stockade::supervisor {
+
+using policy::Namespace;
+using policy::kNsUser;
+using policy::kNsPid;
+using policy::kNsNet;
+using policy::kNsMount;
+using policy::kNsIpc;
+using policy::kNsUts;
+using policy::kNsCgroup;
+using policy::kAllNamespaces;
 
 // Resource limits applied in the child before execve. An unset field leaves
 // the limit inherited from the supervisor. A set field becomes both the soft
@@ -90,10 +110,30 @@ struct SpawnSpec {
   // Scheduling niceness for the child (0: unchanged). Positive values let
   // the supervisor's own threads win the CPU when workers compete for it.
   int nice = 0;
+  // Namespaces to start the child in, a set of Namespace bits. Each one the
+  // host refuses is left out (and named in SpawnReport); the child starts
+  // with the rest rather than not at all. kNsMount gives the child an empty,
+  // read-only root: the executable is then reached through exec_fd (opened
+  // here if unset) and must be statically linked. kNsUser maps the child's
+  // uid/gid (`uid`/`gid`, else ours) to themselves and nothing else; a root
+  // supervisor's child that keeps uid 0 gets no user namespace, since the
+  // only uid it could map is root's.
+  unsigned namespaces = 0;
+};
+
+struct NamespaceRefusal {
+  Namespace ns;
+  std::string reason;  // e.g. "clone(CLONE_NEWUSER): Operation not permitted"
+};
+
+// What Spawn obtained, when it succeeded.
+struct SpawnReport {
+  unsigned namespaces = 0;                // the namespaces the child is in
+  std::vector<NamespaceRefusal> refused;  // asked for, not obtained, and why
 };
 
 // Starts the child and returns once execve has succeeded. On failure returns
 // "spawn <executable>: <step>: <strerror>" and the child has been reaped.
-StatusOr<ChildProcess> Spawn(const SpawnSpec& spec);
+StatusOr<ChildProcess> Spawn(const SpawnSpec& spec, SpawnReport* report = nullptr);
 
 }  // namespace stockade::supervisor

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "policy/limits.h"
+#include "policy/namespaces.h"
 #include "policy/request_validation.h"
 #include "supervisor/log.h"
 #include "supervisor/seccomp_filter.h"
@@ -54,6 +55,9 @@ Status Supervisor::Init() {
   if (p.cgroup().required() && cgroups_->version() == "none") {
     return Status::Error("cgroups are required by the policy but unavailable: " + cgroups_->detail());
   }
+  STOCKADE_ASSIGN_OR_RETURN(const unsigned ns_use, policy::ParseNamespaceList(p.namespaces().use()));
+  STOCKADE_ASSIGN_OR_RETURN(const unsigned ns_require, policy::ParseNamespaceList(p.namespaces().require()));
+  namespaces_ = std::make_unique<NamespaceLadder>(ns_use, ns_require);
   STOCKADE_ASSIGN_OR_RETURN(WorkerConfig config, BuildWorkerConfig(p));
   policy_ = std::make_shared<const policy::Policy>(p);
 
@@ -94,6 +98,7 @@ StatusOr<WorkerConfig> Supervisor::BuildWorkerConfig(const policy::Policy& p) {
   config.cgroup_limits.memory_bytes = cl.memory_max_bytes;
   config.cgroup_limits.pids = cl.pids_max;
   config.cgroup_limits.cpu_percent = cl.cpu_percent;
+  config.namespaces = namespaces_.get();
   config.spawn_timeout = std::chrono::milliseconds(p.pool().spawn_timeout_ms());
   config.hard_kill_grace = std::chrono::milliseconds(p.limits().hard_kill_grace_ms());
   config.nice = static_cast<int>(p.limits().worker_nice());
@@ -106,10 +111,23 @@ Status Supervisor::ReloadOnIoThread(policy::Policy p) {
   if (p.cgroup().mode() != policy_->cgroup().mode()) {
     Log(LogLevel::kWarn, "reload_partial", {{"detail", "cgroup.mode takes effect on restart only"}});
   }
+  if (p.namespaces().use() != policy_->namespaces().use() ||
+      p.namespaces().require() != policy_->namespaces().require()) {
+    Log(LogLevel::kWarn, "reload_partial", {{"detail", "namespaces take effect on restart only"}});
+  }
   STOCKADE_ASSIGN_OR_RETURN(WorkerConfig config, BuildWorkerConfig(p));
   policy_ = std::make_shared<const policy::Policy>(p);
   pool_->Reload(p, std::move(config));
   return Status::Ok();
+}
+
+api::Confinement Supervisor::confinement() const {
+  api::Confinement c = confinement_;
+  if (namespaces_) {
+    c.set_namespaces(namespaces_->in_force());
+    c.set_namespaces_detail(namespaces_->refusals());
+  }
+  return c;
 }
 
 Supervisor::~Supervisor() { Stop(); }

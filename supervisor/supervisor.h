@@ -82,7 +82,8 @@ class Supervisor {
   boost::asio::io_context& io() { return io_; }
   // Stats from the io thread itself (no round trip through the queue).
   PoolStats StatsOnIoThread() { return pool_->Stats(); }
-  const api::Confinement& confinement() const { return confinement_; }
+  // The namespaces part is live: it shows what the last worker got.
+  api::Confinement confinement() const;
   // The policy in force. A reference for use on the io thread (or before
   // any ReloadOnIoThread): a reload replaces the object.
   const policy::Policy& policy() const { return *policy_; }
@@ -108,6 +109,8 @@ class Supervisor {
   UniqueFd worker_exec_fd_;  // O_PATH: workers exec it without path lookups
   std::shared_ptr<const policy::Policy> policy_;
   api::Confinement confinement_;
+  // Fixed at start, like the cgroup host: a refusal is a fact of the host.
+  std::unique_ptr<NamespaceLadder> namespaces_;
   std::unique_ptr<Pool> pool_;
   std::thread thread_;
   std::atomic<std::uint64_t> next_execution_id_{1};

@@ -65,6 +65,7 @@ struct Spawned {
   ChildProcess child;
   UniqueFd to_worker;
   UniqueFd from_worker;
+  unsigned namespaces = 0;
 };
 
 StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
@@ -95,9 +96,16 @@ StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
     s.cgroup.emplace(std::move(cg).value());
     spec.cgroup_procs_fds = s.cgroup->procs_fds();
   }
-  auto child = Spawn(spec);
+  if (config.namespaces != nullptr) spec.namespaces = config.namespaces->next();
+  SpawnReport report;
+  auto child = Spawn(spec, &report);
   if (!child.ok()) return child.status();
   s.child = std::move(child).value();
+  s.namespaces = report.namespaces;
+  if (config.namespaces != nullptr) {
+    // A required namespace missing: the child is killed with `s`.
+    STOCKADE_RETURN_IF_ERROR(config.namespaces->Record(report).With("worker " + std::to_string(id)));
+  }
   return s;
 }
 
@@ -115,6 +123,7 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
   std::shared_ptr<WorkerProcess> w(new WorkerProcess(io, config, id));
   w->cgroup_ = std::move(spawned->cgroup);
   w->child_ = std::move(spawned->child);
+  w->namespaces_ = spawned->namespaces;
 
   const int watch = fcntl(w->child_.pidfd(), F_DUPFD_CLOEXEC, 0);
   if (watch < 0) co_return ErrnoError("dup pidfd");
@@ -475,6 +484,7 @@ awaitable<policy::Outcome> WorkerProcess::CollectDeath() {
     auto oom = cgroup_->OomKilled();
     facts_.oom_killed = oom.ok() && *oom;
   }
+  facts_.listener_in_force = config_->seccomp_listener;
   policy::Outcome outcome = policy::ClassifyWorkerDeath(facts_);
   Log(LogLevel::kInfo, "worker_died",
       {{"worker", id_},

@@ -37,6 +37,7 @@
 #include "proto/worker.pb.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/child_process.h"
+#include "supervisor/namespace_ladder.h"
 #include "supervisor/spawn.h"
 
 namespace stockade::supervisor {
@@ -56,6 +57,7 @@ struct WorkerConfig {
   int nice = 0;                   // scheduling niceness of workers
   const CgroupHost* cgroups = nullptr;  // null or version "none": no cgroup
   CgroupLimits cgroup_limits;
+  NamespaceLadder* namespaces = nullptr;  // null: none (owned by the Supervisor)
   std::chrono::milliseconds spawn_timeout{2000};
   std::chrono::milliseconds hard_kill_grace{50};
 };
@@ -108,6 +110,8 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   boost::asio::awaitable<void> Retire();
 
   std::uint64_t id() const { return id_; }
+  // The namespaces this worker runs in (policy::Namespace bits).
+  unsigned namespaces() const { return namespaces_; }
   const std::shared_ptr<const WorkerConfig>& config() const { return config_; }
   pid_t pid() const { return child_.pid(); }
   State state() const { return state_; }
@@ -137,6 +141,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   // while this one keeps the config it was started with.
   std::shared_ptr<const WorkerConfig> config_;
   std::uint64_t id_;
+  unsigned namespaces_ = 0;
   State state_ = State::kStarting;
   std::optional<WorkerCgroup> cgroup_;
   ChildProcess child_;

@@ -6,11 +6,16 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "policy/limits.h"
@@ -41,6 +46,14 @@ class Hostile : public ::testing::Test {
 };
 supervisor::Supervisor* Hostile::sup_ = nullptr;
 
+// A run that comes back OK did the forbidden thing and lived to return.
+void ExpectNoEscape(const api::ExecutionResult& r, const std::string& what) {
+  if (r.status() == api::OK) {
+    ADD_FAILURE() << "SANDBOX ESCAPE: the sandbox let " << what
+                  << " through; it returned " << r.value_json() << " instead of ending the worker";
+  }
+}
+
 struct Attempt {
   const char* action;
   const char* syscall;  // as the kernel (and the report) names it
@@ -51,6 +64,7 @@ class ForbiddenSyscall : public Hostile, public ::testing::WithParamInterface<At
 TEST_P(ForbiddenSyscall, KillsTheWorkerAndNamesTheSyscall) {
   const Attempt& a = GetParam();
   api::ExecutionResult r = sup_->Run(Code(std::string("hostile.syscall('") + a.action + "')", 3000));
+  ExpectNoEscape(r, std::string("hostile.syscall('") + a.action + "')");
   EXPECT_EQ(r.status(), api::POLICY_VIOLATION) << a.action << ": " << r.detail() << " value=" << r.value_json();
   if (sup_->confinement().seccomp_mode() == "user-notify") {
     EXPECT_EQ(r.violation_syscall(), a.syscall);
@@ -67,9 +81,152 @@ INSTANTIATE_TEST_SUITE_P(
                       Attempt{"clone", "clone"}, Attempt{"clone3", "clone3"},
                       Attempt{"ptrace", "ptrace"}, Attempt{"mprotect_exec", "mprotect"},
                       Attempt{"mmap_exec", "mmap"}, Attempt{"io_uring_setup", "io_uring_setup"},
-                      Attempt{"ioctl", "ioctl"}, Attempt{"kill", "kill"},
-                      Attempt{"getpid", "getpid"}),
+                      Attempt{"ioctl", "ioctl"}, Attempt{"tiocsti", "ioctl"},
+                      Attempt{"kill", "kill"}, Attempt{"getpid", "getpid"},
+                      Attempt{"dup", "dup"}),
     [](const auto& info) { return std::string(info.param.action); });
+
+// A syscall through another ABI is checked against the filter's
+// architecture, not its allowlist: even write, allowed natively, must kill.
+struct ForeignCall {
+  const char* name;
+  const char* method;  // hostile.int80 (i386) or hostile.x32
+  int nr;              // in that ABI's table
+};
+
+#if defined(__x86_64__)
+// Without IA32 emulation `int $0x80` faults (SIGSEGV) before seccomp sees
+// it; fork so that probing cannot take the test down.
+bool KernelRunsInt80() {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    long rc;
+    asm volatile("int $0x80" : "=a"(rc) : "a"(20L) : "r8", "r9", "r10", "r11", "memory", "cc");
+    ::_exit(rc > 0 ? 0 : 1);  // i386 getpid
+  }
+  int status = 0;
+  if (child < 0 || ::waitpid(child, &status, 0) != child) return false;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+#endif
+
+class ForeignAbi : public Hostile, public ::testing::WithParamInterface<ForeignCall> {};
+
+TEST_P(ForeignAbi, IsKilledByTheBadArchAction) {
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "int $0x80 and x32 are x86-64 calling conventions";
+#else
+  const ForeignCall& c = GetParam();
+  if (std::string_view(c.method) == "int80" && !KernelRunsInt80()) {
+    GTEST_SKIP() << "this kernel has no IA32 emulation (CONFIG_IA32_EMULATION off or "
+                    "ia32_emulation=0): int $0x80 faults before seccomp";
+  }
+  const std::string code = std::string("hostile.") + c.method + "(" + std::to_string(c.nr) + ")";
+  api::ExecutionResult r = sup_->Run(Code(code, 3000));
+  ExpectNoEscape(r, code + " (" + c.name + ")");
+  EXPECT_EQ(r.status(), api::POLICY_VIOLATION) << code << ": " << r.detail();
+  EXPECT_EQ(r.signal(), SIGSYS) << r.detail();
+  EXPECT_EQ(r.violation_syscall(), "unknown");  // the kernel's kill leaves no name
+  EXPECT_NE(r.detail().find("foreign-ABI (32-bit int 0x80 or x32) syscall was refused"),
+            std::string::npos)
+      << r.detail();
+  EXPECT_FALSE(r.session_usable());
+  EXPECT_EQ(sup_->Run(Code("1+1")).value_json(), "2");
+#endif
+}
+
+// Every call carries 0xffffffff / -1 arguments, so one that got through
+// would fail harmlessly and return, and the test reports the escape.
+INSTANTIATE_TEST_SUITE_P(
+    Table, ForeignAbi,
+    ::testing::Values(ForeignCall{"int80_getpid", "int80", 20}, ForeignCall{"int80_write", "int80", 4},
+                      ForeignCall{"int80_open", "int80", 5},
+                      ForeignCall{"int80_socketcall", "int80", 102},
+                      ForeignCall{"x32_getpid", "x32", 39}, ForeignCall{"x32_write", "x32", 1},
+                      ForeignCall{"x32_open", "x32", 2}, ForeignCall{"x32_socket", "x32", 41}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// A write one byte past RLIMIT_FSIZE must not get through. Outside a pid
+// namespace SIGXFSZ ends the worker (OUTPUT_LIMIT). As the init of its own
+// pid namespace the worker never gets that signal (the kernel discards
+// unforced default-action signals to a namespace's init, SIGXCPU too), so
+// there the write must fail with EFBIG at exactly the limit instead.
+void ExpectFileSizeLimitHeld(const api::ExecutionResult& r, std::uint64_t limit) {
+  if (r.status() == api::OK) {
+    const std::string text = r.value_json().substr(1, r.value_json().size() - 2);
+    std::uint64_t total = 0;
+    int err = 0;
+    std::istringstream(text) >> total >> err;
+    if (total > limit) {
+      ADD_FAILURE() << "SANDBOX ESCAPE: the sandbox let a write past RLIMIT_FSIZE through: the "
+                    << "memfd holds " << total << " bytes, the limit is " << limit;
+      return;
+    }
+    EXPECT_NE(r.namespaces().find("pid"), std::string::npos)
+        << "the worker survived SIGXFSZ outside a pid namespace: " << text;
+    EXPECT_EQ(total, limit) << text;
+    EXPECT_EQ(err, EFBIG) << text;
+    return;
+  }
+  EXPECT_EQ(r.status(), api::OUTPUT_LIMIT) << r.detail();
+  EXPECT_EQ(r.signal(), SIGXFSZ) << r.detail();
+  EXPECT_TRUE(r.violation_syscall().empty()) << r.violation_syscall();
+  EXPECT_NE(r.detail().find("RLIMIT_FSIZE"), std::string::npos) << r.detail();
+  EXPECT_NE(r.detail().find("SIGXFSZ"), std::string::npos) << r.detail();
+}
+
+// write() is allowed, so only RLIMIT_FSIZE stands between native code with
+// a regular file (a memfd, made before the filter) and unbounded writes.
+TEST_F(Hostile, WritingPastTheFileSizeLimitIsStoppedByTheRlimit) {
+  const std::uint64_t limit = policy::WorkerRlimitsFor(sup_->policy()).file_size_bytes;
+  api::ExecutionResult small =
+      sup_->Run(Code("var w = hostile.fsize(4096); [w.written, w.errno, w.limit].join(' ')", 3000));
+  ASSERT_EQ(small.status(), api::OK) << small.detail();
+  // The filter let the write through and the worker sees the policy's limit:
+  // whatever stops the next run is that limit, not the filter.
+  std::ostringstream want;
+  want << "\"4096 0 " << limit << '"';
+  EXPECT_EQ(small.value_json(), want.str());
+
+  api::ExecutionResult r =
+      sup_->Run(Code("var w = hostile.fsize(); [w.total, w.errno].join(' ')", 10000));
+  ExpectFileSizeLimitHeld(r, limit);
+  EXPECT_EQ(sup_->Run(Code("1+1")).value_json(), "2");
+}
+
+// Without a pid namespace the worker is an ordinary process, and the
+// kernel's SIGXFSZ ends it: the run reports OUTPUT_LIMIT naming the rlimit.
+TEST(FileSizeLimit, OutsideAPidNamespaceSigxfszEndsTheRunAsOutputLimit) {
+  policy::Policy p = TestPolicy(1);
+  p.mutable_namespaces()->set_use("user,net,mount,ipc,uts,cgroup");
+  auto sup = StartSupervisor(p, HostileWorkerBinary());
+  ASSERT_NE(sup, nullptr);
+  const std::uint64_t limit = policy::WorkerRlimitsFor(sup->policy()).file_size_bytes;
+  api::ExecutionResult r = sup->Run(Code("var w = hostile.fsize(); [w.total, w.errno].join(' ')", 10000));
+  EXPECT_EQ(r.namespaces().find("pid"), std::string::npos) << r.namespaces();
+  ExpectFileSizeLimitHeld(r, limit);
+  EXPECT_EQ(r.status(), api::OUTPUT_LIMIT) << r.detail();
+  EXPECT_EQ(sup->Run(Code("1+1")).value_json(), "2");
+}
+
+// dup is forbidden by the filter (see the table above), so the worker
+// probed RLIMIT_NOFILE in main() before the filter was loaded.
+TEST_F(Hostile, DescriptorsPastTheOpenFileLimitAreRefused) {
+  const std::uint64_t limit = policy::WorkerRlimitsFor(sup_->policy()).open_files;
+  api::ExecutionResult r = sup_->Run(
+      Code("var n = hostile.nofile(); [n.opened, n.errno, n.limit, n.alreadyOpen].join(' ')"));
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  const std::string text = r.value_json().substr(1, r.value_json().size() - 2);
+  long opened = -1, err = -1, seen_limit = -1, already_open = -1;
+  std::istringstream(text) >> opened >> err >> seen_limit >> already_open;
+  ASSERT_EQ(seen_limit, static_cast<long>(limit)) << text;
+  EXPECT_GT(opened, 0) << text;
+  EXPECT_EQ(err, EMFILE) << "dup(0) stopped with errno " << err << ", not EMFILE (" << text << ")";
+  EXPECT_LE(opened + already_open, seen_limit)
+      << "SANDBOX ESCAPE: the sandbox let the worker hold " << opened + already_open
+      << " descriptors, more than RLIMIT_NOFILE (" << seen_limit << ") allows";
+  EXPECT_EQ(opened + already_open, seen_limit) << "dup stopped short of the limit: " << text;
+}
 
 class GarbageFrame : public Hostile, public ::testing::WithParamInterface<const char*> {};
 
@@ -108,6 +265,7 @@ TEST(KillMode, WithoutTheListenerTheFilterStillKills) {
   EXPECT_EQ(r.status(), api::POLICY_VIOLATION) << r.detail();
   EXPECT_EQ(r.violation_syscall(), "unknown");  // the kernel's kill leaves no name
   EXPECT_EQ(r.signal(), SIGSYS);
+  EXPECT_NE(r.detail().find("kill mode"), std::string::npos) << r.detail();
   EXPECT_EQ(sup->Run(Code("1+1")).value_json(), "2");
 }
 

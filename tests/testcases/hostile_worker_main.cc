@@ -10,7 +10,28 @@
 //   hostile.syscall(name)  one raw syscall(SYS_x, ...) whose kernel name is
 //                          exactly `name`; returns its result or -errno if
 //                          the kernel lets it return (the test then fails
-//                          loudly: it expected the worker to die).
+//                          loudly: it expected the worker to die). Two
+//                          names are not syscall names: "tiocsti" is
+//                          ioctl(0, TIOCSTI) (terminal input injection),
+//                          "mprotect_exec"/"mmap_exec" ask for PROT_EXEC;
+//                          "ioctl" itself is a harmless FIONREAD, to show
+//                          the whole syscall is refused, not just requests.
+//   hostile.int80(nr)      i386 syscall `nr` through `int $0x80` (x86-64
+//                          only), every argument 0xffffffff so that a call
+//                          that did get through is harmless; returns eax.
+//   hostile.x32(nr)        x86-64 syscall `nr` | __X32_SYSCALL_BIT (the x32
+//                          ABI), arguments -1; returns the result or -errno.
+//   hostile.fsize([bytes]) write()s `bytes` zero bytes to a memfd created in
+//                          main() (before the filter), or, with no argument,
+//                          one byte more than RLIMIT_FSIZE: the kernel must
+//                          end the worker with SIGXFSZ. Returns {written,
+//                          total (the memfd's size), errno, limit} (limit
+//                          -1: none in force) if the worker lives on.
+//   hostile.nofile()       what main() saw when it dup(0)ed until refused
+//                          before the filter (the loop itself needs dup,
+//                          which the filter forbids): {opened, errno, limit,
+//                          alreadyOpen}; opened is -1 when the soft limit was
+//                          too high to probe.
 //   hostile.garbage(kind)  writes a malformed frame straight to fd 1:
 //                          "oversized", "unparseable", "truncated" (then
 //                          _exit(0)), "empty" (a WorkerFrame with no oneof),
@@ -20,28 +41,33 @@
 //   hostile.crash()        SIGSEGV by a write to address 0.
 //   hostile.spin()         a native loop that never returns to Duktape: only
 //                          the supervisor's hard kill stops it.
+//
+// Nothing here may depend on a path or on its own pid: the worker may run
+// in new mount and pid namespaces.
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <netinet/in.h>
 #include <termios.h>
-
-#include <string>
-
-#include "proto/frame.h"
-#include "proto/worker.pb.h"
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "proto/frame.h"
+#include "proto/worker.pb.h"
 
 #include "duktape.h"
 #include "worker/worker_loop.h"
@@ -101,9 +127,14 @@ long DoSyscall(std::string_view name) {
     return Ret(::syscall(SYS_io_uring_setup, 1, params));
   }
   if (name == "ioctl") {
+    int pending = 0;
+    return Ret(::syscall(SYS_ioctl, 0, FIONREAD, &pending));
+  }
+  if (name == "tiocsti") {
     char c = 'x';
     return Ret(::syscall(SYS_ioctl, 0, TIOCSTI, &c));
   }
+  if (name == "dup") return Ret(::syscall(SYS_dup, 0));
   if (name == "kill") return Ret(::syscall(SYS_kill, 1, 0));
   if (name == "getpid") return Ret(::syscall(SYS_getpid));
   return -ENOSYS;
@@ -168,6 +199,141 @@ duk_ret_t HostileGarbage(duk_context* ctx) {
   return 0;
 }
 
+duk_ret_t HostileInt80(duk_context* ctx) {
+  const long nr = duk_require_int(ctx, 0);
+#if defined(__x86_64__)
+  long rc;
+  const long arg = 0xffffffffL;  // bad fd, bad pointer, bad socketcall: harmless if it ran
+  // The compat entry returns with r8-r11 zeroed.
+  asm volatile("int $0x80"
+               : "=a"(rc)
+               : "a"(nr), "b"(arg), "c"(arg), "d"(arg)
+               : "r8", "r9", "r10", "r11", "memory", "cc");
+  duk_push_number(ctx, static_cast<double>(rc));
+  return 1;
+#else
+  (void)nr;
+  return duk_error(ctx, DUK_ERR_TYPE_ERROR, "hostile.int80: x86-64 only");
+#endif
+}
+
+duk_ret_t HostileX32(duk_context* ctx) {
+  const long nr = duk_require_int(ctx, 0);
+#if defined(__x86_64__)
+  constexpr long kX32SyscallBit = 0x40000000;  // __X32_SYSCALL_BIT
+  duk_push_number(ctx, static_cast<double>(Ret(::syscall(nr | kX32SyscallBit, -1L, -1L, -1L))));
+  return 1;
+#else
+  (void)nr;
+  return duk_error(ctx, DUK_ERR_TYPE_ERROR, "hostile.x32: x86-64 only");
+#endif
+}
+
+// Set up in main() while everything is allowed: the filter forbids the
+// syscalls that create descriptors or read limits.
+int g_memfd = -1;
+int g_memfd_errno = 0;
+long g_memfd_size = 0;  // what fsize() has written so far, across runs
+long g_fsize_limit = -1;  // -1: RLIM_INFINITY
+
+struct NofileProbe {
+  long opened = -1;
+  int err = 0;
+  long limit = -1;
+  long already_open = -1;
+};
+NofileProbe g_nofile;
+
+// Dup'ing up to a huge inherited limit (outside the supervisor) would only
+// waste time; the supervisor's limit is small.
+constexpr rlim_t kMaxProbedFds = 1 << 16;
+
+void PrepareFsize() {
+  // A memfd is a regular shmem file, subject to RLIMIT_FSIZE, and needs no
+  // path (the worker may have no filesystem at all).
+  g_memfd = ::memfd_create("stockade-hostile-fsize", MFD_CLOEXEC);
+  if (g_memfd < 0) g_memfd_errno = errno;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    g_fsize_limit = static_cast<long>(lim.rlim_cur);
+  }
+}
+
+void ProbeNofile() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  g_nofile.limit = lim.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long>(lim.rlim_cur);
+  if (lim.rlim_cur > kMaxProbedFds) return;
+  long open_now = 0;
+  for (int fd = 0; fd < static_cast<int>(lim.rlim_cur); ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1) ++open_now;
+  }
+  g_nofile.already_open = open_now;
+  std::vector<int> dups;
+  for (;;) {
+    const int fd = ::dup(0);
+    if (fd < 0) {
+      g_nofile.err = errno;
+      break;
+    }
+    dups.push_back(fd);
+  }
+  g_nofile.opened = static_cast<long>(dups.size());
+  for (int fd : dups) ::close(fd);
+}
+
+void PutNumber(duk_context* ctx, const char* key, double value) {
+  duk_push_number(ctx, value);
+  duk_put_prop_string(ctx, -2, key);
+}
+
+duk_ret_t HostileFsize(duk_context* ctx) {
+  if (g_memfd < 0) {
+    // The errno number: strerror may want locale files the filter refuses.
+    return duk_error(ctx, DUK_ERR_ERROR, "hostile.fsize: memfd_create failed in main: errno %d",
+                     g_memfd_errno);
+  }
+  long want;
+  if (duk_is_undefined(ctx, 0)) {
+    if (g_fsize_limit < 0) {
+      return duk_error(ctx, DUK_ERR_ERROR, "hostile.fsize: no RLIMIT_FSIZE in force, not writing forever");
+    }
+    // From any offset, limit + 1 bytes more cross the limit.
+    want = g_fsize_limit + 1;
+  } else {
+    want = static_cast<long>(duk_require_number(ctx, 0));
+  }
+  static const char zeros[64 * 1024] = {};
+  long written = 0;
+  int err = 0;
+  while (written < want) {
+    const std::size_t chunk = static_cast<std::size_t>(
+        std::min<long>(want - written, static_cast<long>(sizeof(zeros))));
+    const ssize_t w = ::write(g_memfd, zeros, chunk);
+    if (w <= 0) {
+      err = w < 0 ? errno : 0;
+      break;
+    }
+    written += w;
+  }
+  g_memfd_size += written;
+  duk_push_object(ctx);
+  PutNumber(ctx, "written", static_cast<double>(written));
+  PutNumber(ctx, "total", static_cast<double>(g_memfd_size));
+  PutNumber(ctx, "errno", err);
+  PutNumber(ctx, "limit", static_cast<double>(g_fsize_limit));
+  return 1;
+}
+
+duk_ret_t HostileNofile(duk_context* ctx) {
+  duk_push_object(ctx);
+  PutNumber(ctx, "opened", static_cast<double>(g_nofile.opened));
+  PutNumber(ctx, "errno", g_nofile.err);
+  PutNumber(ctx, "limit", static_cast<double>(g_nofile.limit));
+  PutNumber(ctx, "alreadyOpen", static_cast<double>(g_nofile.already_open));
+  return 1;
+}
+
 duk_ret_t HostileCrash(duk_context*) {
   volatile int* null_ptr = nullptr;
   *null_ptr = 42;  // the kernel delivers SIGSEGV
@@ -190,6 +356,14 @@ void InstallHostile(duk_context* env) {
   duk_put_prop_string(env, -2, "crash");
   duk_push_c_function(env, HostileSpin, 0);
   duk_put_prop_string(env, -2, "spin");
+  duk_push_c_function(env, HostileInt80, 1);
+  duk_put_prop_string(env, -2, "int80");
+  duk_push_c_function(env, HostileX32, 1);
+  duk_put_prop_string(env, -2, "x32");
+  duk_push_c_function(env, HostileFsize, 1);
+  duk_put_prop_string(env, -2, "fsize");
+  duk_push_c_function(env, HostileNofile, 0);
+  duk_put_prop_string(env, -2, "nofile");
   duk_put_prop_string(env, -2, "hostile");
   duk_pop(env);
 }
@@ -197,6 +371,9 @@ void InstallHostile(duk_context* env) {
 }  // namespace
 
 int main() {
+  // The worker loop loads the filter only after Init arrives.
+  PrepareFsize();
+  ProbeNofile();
   stockade::worker::WorkerOptions options;
   options.extra_bindings.push_back(&InstallHostile);
   ::_exit(stockade::worker::RunWorker(0, 1, std::move(options)));

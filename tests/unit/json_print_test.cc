@@ -78,5 +78,22 @@ TEST(JsonPrint, OptionalFieldsOnlyWhenSet) {
   EXPECT_EQ(ToJson(req), Library(req));
 }
 
+// Found by tests/fuzz/json_print_fuzzer.cc: console text and value_json
+// come from the script, and the library escapes more than JSON requires.
+TEST(JsonPrint, EscapesStringsLikeTheLibrary) {
+  api::ConsoleLine line;
+  line.set_text("<script>&</script> \b\f\x7f \u0085 \u00ad \u2028\u2029 \u202e \ufeff "
+                "\U000e0001 \U0001d173 \u00e9 \U0001f600");
+  EXPECT_EQ(ToJson(line), Library(line));
+  EXPECT_NE(ToJson(line).find("\\u003cscript\\u003e"), std::string::npos);
+  EXPECT_NE(ToJson(line).find("\\udb40\\udc01"), std::string::npos);
+}
+
+TEST(JsonPrint, DropsInvalidUtf8SoTheOutputStaysValid) {
+  api::ErrorResponse err;
+  err.set_message("a\xc3(b\xed\xa0\x80" "c\xc0\xaf" "d\xff");
+  EXPECT_EQ(ToJson(err), "{\"status\":\"STATUS_UNSPECIFIED\",\"message\":\"a(bcd\",\"retryAfterMs\":0}");
+}
+
 }  // namespace
 }  // namespace stockade::supervisor

@@ -249,6 +249,50 @@ TEST(Outcome, PlainDeaths) {
   EXPECT_NE(ClassifyWorkerDeath(f).detail.find("code 3"), std::string::npos);
 }
 
+TEST(Outcome, SigsysIsAForeignAbiSyscallWhileTheListenerIsInForce) {
+  DeathFacts f;
+  f.signal = SIGSYS;
+  f.listener_in_force = true;
+  Outcome o = ClassifyWorkerDeath(f);
+  EXPECT_EQ(o.status, api::POLICY_VIOLATION);
+  EXPECT_EQ(o.violation_syscall, "unknown");
+  EXPECT_EQ(o.signal, SIGSYS);
+  EXPECT_NE(o.detail.find("foreign-ABI (32-bit int 0x80 or x32) syscall was refused"),
+            std::string::npos)
+      << o.detail;
+  // Every native syscall is named by the listener in this mode.
+  EXPECT_EQ(o.detail.find("kill mode"), std::string::npos) << o.detail;
+}
+
+TEST(Outcome, SigsysWithoutTheListenerMayBeAnySyscall) {
+  DeathFacts f;
+  f.signal = SIGSYS;
+  Outcome o = ClassifyWorkerDeath(f);
+  EXPECT_EQ(o.status, api::POLICY_VIOLATION);
+  EXPECT_EQ(o.violation_syscall, "unknown");
+  EXPECT_NE(o.detail.find("foreign-ABI"), std::string::npos) << o.detail;
+  EXPECT_NE(o.detail.find("kill mode"), std::string::npos) << o.detail;
+  // A named violation still outranks the signal.
+  f.violation_syscall = "socket";
+  f.signal = SIGKILL;
+  EXPECT_EQ(ClassifyWorkerDeath(f).violation_syscall, "socket");
+}
+
+TEST(Outcome, SigxfszIsTheFileSizeLimit) {
+  DeathFacts f;
+  f.signal = SIGXFSZ;
+  Outcome o = ClassifyWorkerDeath(f);
+  EXPECT_EQ(o.status, api::OUTPUT_LIMIT);
+  EXPECT_TRUE(IsLimitTrip(o.status));
+  EXPECT_EQ(o.signal, SIGXFSZ);
+  EXPECT_TRUE(o.violation_syscall.empty());
+  EXPECT_NE(o.detail.find("RLIMIT_FSIZE"), std::string::npos) << o.detail;
+  EXPECT_NE(o.detail.find("SIGXFSZ"), std::string::npos) << o.detail;
+  // Our own kill for the deadline outranks it.
+  f.deadline_killed = true;
+  EXPECT_EQ(ClassifyWorkerDeath(f).status, api::TIMEOUT);
+}
+
 TEST(Outcome, ExitCodesAreDistinctPerStatus) {
   std::set<int> codes;
   for (int s = api::OK; s <= api::INTERNAL; ++s) {
@@ -257,6 +301,53 @@ TEST(Outcome, ExitCodesAreDistinctPerStatus) {
   EXPECT_EQ(codes.size(), static_cast<size_t>(api::INTERNAL - api::OK + 1));
   EXPECT_EQ(ExitCodeFor(api::OK), 0);
   EXPECT_EQ(StatusName(api::TIMEOUT), "TIMEOUT");
+}
+
+// The tests below hold what tests/fuzz/policy_fuzzer.cc asserts about
+// values at the edges of the integer types.
+TEST(PolicyLoader, ValidationRejectsValuesTheWorkerSettingsCannotHold) {
+  const std::pair<void (*)(Policy*), const char*> cases[] = {
+      {[](Policy* p) { p->mutable_limits()->set_worker_nice(4294967295u); }, "worker_nice"},
+      {[](Policy* p) { p->mutable_limits()->set_result_bytes(4294967295u); }, "result_bytes"},
+      {[](Policy* p) { p->mutable_limits()->set_memory_overhead_bytes(UINT64_MAX); },
+       "memory_overhead_bytes"},
+      {[](Policy* p) { p->mutable_limits()->set_max_memory_bytes(UINT64_MAX); }, "max_memory_bytes"},
+      {[](Policy* p) { p->mutable_recycle()->set_max_error_percent(101); }, "max_error_percent"},
+  };
+  for (const auto& [change, field] : cases) {
+    Policy p = Default();
+    change(&p);
+    Status st = ValidatePolicy(p);
+    ASSERT_FALSE(st.ok()) << field;
+    EXPECT_NE(st.message().find(field), std::string::npos) << st.message();
+  }
+}
+
+TEST(Limits, CpuBackstopDoesNotWrapForTheLongestTimeout) {
+  Policy p = Default();
+  p.mutable_limits()->set_max_timeout_ms(UINT32_MAX);
+  ASSERT_TRUE(ValidatePolicy(p).ok());
+  EXPECT_GE(WorkerRlimitsFor(p).cpu_seconds * 1000, 2 * std::uint64_t{UINT32_MAX});
+  WorkerStats fresh;
+  fresh.executions = 1;
+  fresh.last_status = api::OK;
+  EXPECT_EQ(ShouldRecycleAfterRun(fresh, p), RecycleReason::kNone);
+}
+
+TEST(Recycle, ErrorRateDoesNotOverflow) {
+  Policy p = Default();
+  p.mutable_recycle()->set_error_window(2);
+  p.mutable_recycle()->set_max_error_percent(2147483648u);  // unvalidated: never degraded
+  WorkerStats clean;
+  clean.executions = 1;
+  clean.recent_runs = 2;
+  clean.last_status = api::OK;
+  EXPECT_EQ(ShouldRecycleAfterRun(clean, p), RecycleReason::kNone);
+  p.mutable_recycle()->set_max_error_percent(90);
+  p.mutable_recycle()->set_error_window(45000000);
+  WorkerStats failing = clean;
+  failing.recent_runs = failing.recent_failures = 45000000;  // * 100 passes 2^32
+  EXPECT_EQ(ShouldRecycleAfterRun(failing, p), RecycleReason::kDegraded);
 }
 
 }  // namespace

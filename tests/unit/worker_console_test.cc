@@ -7,6 +7,7 @@
 
 #include "worker/deadline.h"
 #include "worker/interpreter.h"
+#include "worker/output_buffer.h"
 #include "worker/utf8.h"
 
 namespace stockade::worker {
@@ -27,6 +28,7 @@ class CollectSink final : public FrameSink {
     std::string bytes;
     EXPECT_TRUE(frame.SerializeToString(&bytes));
     bytes_ += bytes.size();
+    if (bytes.size() > max_frame_bytes) max_frame_bytes = bytes.size();
     const std::int64_t now = MonotonicNowNs();
     for (const api::ConsoleLine& l : frame.console().lines()) {
       lines.push_back({l.stream(), l.text(), l.after_truncation(), now});
@@ -36,6 +38,7 @@ class CollectSink final : public FrameSink {
   std::vector<SentLine> lines;
   int frames = 0;
   std::size_t bytes_ = 0;
+  std::size_t max_frame_bytes = 0;
 };
 
 class ConsoleTest : public ::testing::Test {
@@ -201,6 +204,38 @@ TEST_F(ConsoleTest, HugeLineIsCutOnACharacterBoundary) {
   EXPECT_TRUE(r.output().truncated());
   EXPECT_EQ(r.output().total_bytes(), 3000u);
   EXPECT_EQ(r.output().kept_bytes(), 90u);
+}
+
+TEST_F(ConsoleTest, LongLineIsCutToFitOneFrame) {
+  // The supervisor refuses console frames over 256 KiB (and kills the
+  // worker); a 300 KB line fits the 1 MiB cap but not one frame.
+  wire::Result r = Run("console.log('y'.repeat(300000)); console.log('after'); 1");
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  ASSERT_EQ(sink_.lines.size(), 2u);
+  EXPECT_EQ(sink_.lines[0].text, std::string(OutputBuffer::kMaxLineBytes, 'y'));
+  EXPECT_EQ(sink_.lines[1].text, "after");
+  EXPECT_FALSE(sink_.lines[1].after_truncation);
+  EXPECT_TRUE(r.output().truncated());
+  EXPECT_LT(sink_.max_frame_bytes, 256u * 1024);
+}
+
+TEST_F(ConsoleTest, HugeArgumentsAreNotCopiedWhole) {
+  // 3 x 40 MB would be copied out of the heap, past the worker's memory.
+  wire::Result r = Run("var a = 'z'.repeat(40e6); console.log(a, a, a); 1", 1u << 20, 10000);
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  ASSERT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(sink_.lines[0].text.size(), OutputBuffer::kMaxLineBytes);
+  EXPECT_TRUE(r.output().truncated());
+}
+
+TEST_F(ConsoleTest, HugeObjectShowsTheStartOfItsJson) {
+  wire::Result r =
+      Run("var a = []; for (var i = 0; i < 300000; i++) a.push({k: i}); console.log(a); 1",
+          1u << 20, 10000);
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  ASSERT_EQ(sink_.lines.size(), 1u);
+  EXPECT_EQ(sink_.lines[0].text.rfind("[{\"k\":0},{\"k\":1},", 0), 0u);
+  EXPECT_EQ(sink_.lines[0].text.size(), OutputBuffer::kMaxLineBytes);
 }
 
 TEST_F(ConsoleTest, EmptyLinesCountAgainstTheCap) {

@@ -1,6 +1,7 @@
 // In-process tests of the interpreter: completion values, JSON encoding and
 // error reports. No seccomp here (never in the test process).
 #include "worker/interpreter.h"
+#include "worker/script_error.h"
 
 #include <gtest/gtest.h>
 
@@ -211,6 +212,50 @@ TEST_F(InterpreterTest, ResultOverLimitIsOutputLimit) {
   EXPECT_TRUE(r.value_json().empty());
   EXPECT_NE(r.detail().find("8194 bytes"), std::string::npos) << r.detail();
   EXPECT_NE(r.detail().find("1000"), std::string::npos) << r.detail();
+}
+
+TEST_F(InterpreterTest, OverlongFormsFromCborAreEscapedNotEmitted) {
+  // C0 A2 and C1 9C are non-shortest forms of '"' and '\'; the encoder used
+  // to write them as bare characters, ending the JSON string early.
+  wire::Result r = Run(
+      "var s = CBOR.decode(new Uint8Array([0x66, 0x41, 0xc0, 0xa2, 0xc1, 0x9c, 0x42]));"
+      "var k = CBOR.decode(new Uint8Array([0x62, 0xc0, 0x80])); var o = {}; o[k] = 1; [s, o]");
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(r.value_json(), "[\"A\\u0022\\u005cB\",{\"\\u0000\":1}]");
+}
+
+TEST_F(InterpreterTest, HugeResultStopsEncodingNearTheCap) {
+  // A 12 MB string in a 32 MB heap (repeat() briefly needs twice that):
+  // encoding it whole needs 12 MB of JSON text plus a 12 MB copy, which
+  // used to end in MEMORY_LIMIT.
+  wire::Result r = Run("'x'.repeat(12 * 1024 * 1024)");
+  EXPECT_EQ(r.status(), api::OUTPUT_LIMIT) << r.detail();
+  EXPECT_TRUE(r.value_json().empty());
+  EXPECT_NE(r.detail().find("1048576"), std::string::npos) << r.detail();
+  EXPECT_LT(r.heap_peak_bytes(), 28u << 20);
+}
+
+TEST_F(InterpreterTest, ResultThatFitsOnlyAfterConversionIsKept) {
+  // 200000 U+1F600: 1.2 MB inside Duktape (CESU-8), 800 KB of UTF-8, under
+  // the 1 MiB cap. The encoder's early stop must leave room for that.
+  wire::Result r = Run("'\\uD83D\\uDE00'.repeat(200000)");
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(r.value_json().size(), 800002u);
+}
+
+TEST_F(InterpreterTest, EncodeErrorTextIsCapped) {
+  wire::Result r = Run("({toJSON: function() { throw 'e'.repeat(5e6) }})");
+  EXPECT_EQ(r.status(), api::RUNTIME_ERROR);
+  EXPECT_LE(r.error().message().size(), kMaxErrorFieldBytes);
+  EXPECT_LE(r.detail().size(), kMaxErrorFieldBytes + 100);
+}
+
+TEST_F(InterpreterTest, HugeErrorMessageIsCapped) {
+  wire::Result r = Run("throw new Error('m'.repeat(8e6))");
+  EXPECT_EQ(r.status(), api::RUNTIME_ERROR) << r.detail();
+  EXPECT_EQ(r.error().name(), "Error");
+  EXPECT_EQ(r.error().message().size(), kMaxErrorFieldBytes);
+  EXPECT_LE(r.error().stack().size(), kMaxErrorFieldBytes);
 }
 
 TEST_F(InterpreterTest, MetricsAreFilled) {

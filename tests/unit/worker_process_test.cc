@@ -4,14 +4,18 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include "proto/frame.h"
@@ -299,6 +303,21 @@ TEST_F(ProcessTest, ShippedWorkerHasNoHostileBinding) {
 
 // The hostile test worker itself, without a filter: its misbehaviour must
 // reach the wire exactly as the escape suite expects.
+#if defined(__x86_64__)
+// Without IA32 emulation `int $0x80` faults; probe in a child of our own.
+bool KernelRunsInt80() {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    long rc;
+    asm volatile("int $0x80" : "=a"(rc) : "a"(20L) : "r8", "r9", "r10", "r11", "memory", "cc");
+    ::_exit(rc > 0 ? 0 : 1);  // i386 getpid
+  }
+  int status = 0;
+  if (child < 0 || ::waitpid(child, &status, 0) != child) return false;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+#endif
+
 class HostileTest : public ProcessTest {
  protected:
   void SetUp() override {
@@ -319,6 +338,47 @@ TEST_F(HostileTest, SyscallReturnsWithoutAFilter) {
   result = w.Read();
   ASSERT_TRUE(result && result->has_result());
   EXPECT_EQ(result->result().value_json(), "true");
+}
+
+// The confinement suite expects these to be stopped; here, unconfined, they
+// must do what they claim, or a "stopped" there would prove nothing.
+TEST_F(HostileTest, NewProbesReachTheKernelWithoutAFilter) {
+  WorkerProcess w(BinPath("stockade-worker-hostile"));
+  Start(w);
+  std::uint64_t id = 0;
+  auto eval = [&](const std::string& code) {
+    EXPECT_TRUE(w.Send(ExecuteFrame(++id, code)));
+    auto result = w.Read();
+    EXPECT_TRUE(result && result->has_result()) << code;
+    return result && result->has_result() ? result->result().value_json() : std::string();
+  };
+  EXPECT_EQ(eval("hostile.syscall('tiocsti')"), std::to_string(-ENOTTY));  // fd 0 is a pipe
+  EXPECT_EQ(eval("hostile.syscall('dup') > 2"), "true");
+#if defined(__x86_64__)
+  // x32 may be compiled out of the kernel (CONFIG_X86_X32_ABI): ENOSYS then.
+  const std::string enosys = std::to_string(-ENOSYS);
+  const std::string x32_getpid = eval("hostile.x32(39)");
+  EXPECT_TRUE(x32_getpid == std::to_string(w.pid()) || x32_getpid == enosys) << x32_getpid;
+  const std::string x32_write = eval("hostile.x32(1)");  // write(-1, ...)
+  EXPECT_TRUE(x32_write == std::to_string(-EBADF) || x32_write == enosys) << x32_write;
+  if (KernelRunsInt80()) {
+    EXPECT_EQ(eval("hostile.int80(20)"), std::to_string(w.pid()));  // i386 getpid
+    EXPECT_EQ(eval("hostile.int80(4)"), std::to_string(-EBADF));    // i386 write(-1, ...)
+  }
+#endif
+  EXPECT_EQ(eval("var f = hostile.fsize(4096); f.written + ' ' + f.errno"), "\"4096 0\"");
+
+  rlimit nofile{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &nofile), 0);
+  const std::string n = eval("var n = hostile.nofile(); [n.opened, n.errno, n.limit, n.alreadyOpen].join(' ')");
+  if (nofile.rlim_cur <= (1u << 16)) {
+    // fds 0, 1 and the memfd were open when main() probed.
+    std::ostringstream want;
+    want << '"' << nofile.rlim_cur - 3 << ' ' << EMFILE << ' ' << nofile.rlim_cur << " 3\"";
+    EXPECT_EQ(n, want.str());
+  } else {
+    EXPECT_EQ(n.substr(0, 4), "\"-1 ") << n;  // too many to probe
+  }
 }
 
 TEST_F(HostileTest, EmptyGarbageFrameReachesTheWire) {

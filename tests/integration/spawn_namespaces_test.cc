@@ -1,0 +1,340 @@
+// Namespaces, checked from the outside: a worker spawned with every
+// namespace really is in its own (the kernel's /proc links differ from
+// ours) and each takes away what it should; and the fallback ladder, under
+// a Docker-like seccomp profile that refuses user namespaces and unshare,
+// still starts the worker with what is left and names what was refused.
+//
+// The profile is installed in a forked child, never in the test process.
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "supervisor/spawn.h"
+#include "supervisor/unique_fd.h"
+#include "tests/integration/test_support.h"
+
+namespace stockade::supervisor {
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string NsLink(pid_t pid, const char* name) {
+  char buf[128];
+  const std::string path = (pid == 0 ? std::string("/proc/self") : "/proc/" + std::to_string(pid)) + "/ns/" + name;
+  const ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+std::string StatusField(pid_t pid, const std::string& field) {
+  std::istringstream in(Slurp("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field + ":", 0) == 0) {
+      std::string v = line.substr(field.size() + 1);
+      v.erase(0, v.find_first_not_of(" \t"));
+      return v;
+    }
+  }
+  return "";
+}
+
+// A stockade-worker waiting for its Init frame: alive until `to_child` closes.
+struct Waiting {
+  UniqueFd to_child;
+  UniqueFd from_child;
+  ChildProcess child;
+  SpawnReport report;
+  Status status = Status::Ok();
+};
+
+Waiting SpawnWorker(unsigned namespaces) {
+  Waiting w;
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+    w.status = ErrnoError("pipe2");
+    return w;
+  }
+  UniqueFd in_r(in[0]), out_w(out[1]);
+  w.to_child.reset(in[1]);
+  w.from_child.reset(out[0]);
+  SpawnSpec spec;
+  spec.executable = testing::WorkerBinary();
+  spec.stdin_fd = in_r.get();
+  spec.stdout_fd = out_w.get();
+  if (geteuid() == 0) {
+    spec.uid = 65534;
+    spec.gid = 65534;
+  }
+  spec.namespaces = namespaces;
+  auto child = Spawn(spec, &w.report);
+  if (!child.ok()) {
+    w.status = child.status();
+    return w;
+  }
+  w.child = std::move(child).value();
+  return w;
+}
+
+TEST(SpawnNamespaces, EveryNamespaceTakesAwayWhatItShould) {
+  Waiting w = SpawnWorker(kAllNamespaces);
+  ASSERT_TRUE(w.status.ok()) << w.status.message();
+  std::string refused;
+  for (const auto& r : w.report.refused) refused += std::string(policy::NamespaceName(r.ns)) + ": " + r.reason + "; ";
+  if (w.report.namespaces != kAllNamespaces) {
+    GTEST_SKIP() << "this host refuses some namespaces (" << refused << "); the ladder test covers that";
+  }
+  EXPECT_TRUE(w.report.refused.empty()) << refused;
+  const pid_t pid = w.child.pid();
+  for (const char* ns : {"user", "pid", "net", "mnt", "ipc", "uts", "cgroup"}) {
+    EXPECT_NE(NsLink(pid, ns), NsLink(0, ns)) << ns << " namespace shared with the supervisor";
+    EXPECT_FALSE(NsLink(pid, ns).empty()) << ns;
+  }
+  const std::string proc = "/proc/" + std::to_string(pid);
+  // user: exactly one id, the worker's own, and not root.
+  std::istringstream map(Slurp(proc + "/uid_map"));
+  std::string inside, outside, count, extra;
+  map >> inside >> outside >> count >> extra;
+  EXPECT_EQ(inside, geteuid() == 0 ? "65534" : std::to_string(geteuid()));
+  EXPECT_EQ(inside, outside);
+  EXPECT_EQ(count, "1");
+  EXPECT_TRUE(extra.empty()) << "more than one uid mapped";
+  // Creating the user namespace granted every capability in it; none is
+  // left, the bounding set included.
+  EXPECT_EQ(StatusField(pid, "CapEff"), "0000000000000000");
+  EXPECT_EQ(StatusField(pid, "CapPrm"), "0000000000000000");
+  EXPECT_EQ(StatusField(pid, "CapBnd"), "0000000000000000");
+  // pid: the worker is pid 1 of its namespace.
+  const std::string nspid = StatusField(pid, "NSpid");
+  EXPECT_EQ(nspid.substr(nspid.find_last_of(" \t") + 1), "1") << nspid;
+  // net: only a loopback, and it is down (no address).
+  const std::string dev = Slurp(proc + "/net/dev");
+  EXPECT_NE(dev.find("lo:"), std::string::npos) << dev;
+  EXPECT_EQ(dev.find("eth"), std::string::npos) << dev;
+  EXPECT_TRUE(Slurp(proc + "/net/if_inet6").empty());
+  // mount: an empty, read-only root.
+  int entries = 0;
+  DIR* d = opendir((proc + "/root").c_str());
+  ASSERT_NE(d, nullptr);
+  while (dirent* e = readdir(d)) {
+    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") ++entries;
+  }
+  closedir(d);
+  EXPECT_EQ(entries, 0);
+  struct statvfs vfs {};
+  ASSERT_EQ(statvfs((proc + "/root").c_str(), &vfs), 0);
+  EXPECT_NE(vfs.f_flag & ST_RDONLY, 0u);
+  // The host's mount table did not gain the worker's tmpfs (no propagation).
+  EXPECT_EQ(Slurp("/proc/self/mountinfo").find(" stockade "), std::string::npos);
+}
+
+// Docker's default profile, in miniature: clone with CLONE_NEWUSER and every
+// unshare(2) fail with EPERM, clone3 with ENOSYS (so libc falls back to clone).
+void InstallDockerLikeProfile() {
+  struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+    _exit(90);
+  }
+}
+
+TEST(SpawnNamespaces, UnderADockerLikeProfileTheLadderStartsTheWorkerWithWhatIsLeft) {
+  int report_pipe[2];
+  ASSERT_EQ(pipe2(report_pipe, O_CLOEXEC), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(report_pipe[0]);
+    InstallDockerLikeProfile();
+    Waiting w = SpawnWorker(kAllNamespaces);
+    std::string text = w.status.ok() ? "ok\n" : "error " + w.status.message() + "\n";
+    text += "in " + policy::NamespaceList(w.report.namespaces) + "\n";
+    for (const auto& r : w.report.refused) text += std::string(policy::NamespaceName(r.ns)) + ": " + r.reason + "\n";
+    if (w.status.ok()) {
+      text += std::string("netns ") + (NsLink(w.child.pid(), "net") != NsLink(0, "net") ? "own" : "shared") + "\n";
+    }
+    (void)!write(report_pipe[1], text.data(), text.size());
+    _exit(0);
+  }
+  close(report_pipe[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(report_pipe[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  close(report_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status << "\n" << text;
+
+  // Never a bare EPERM: the worker starts, and each refusal is named.
+  EXPECT_EQ(text.rfind("ok\n", 0), 0u) << text;
+  EXPECT_NE(text.find("user: clone(CLONE_NEWUSER): Operation not permitted"), std::string::npos) << text;
+  EXPECT_NE(text.find("cgroup: unshare(CLONE_NEWCGROUP): Operation not permitted"), std::string::npos) << text;
+  if (geteuid() == 0) {
+    // Root still gets the others from clone itself, without a user namespace.
+    EXPECT_NE(text.find("in pid,net,mount,ipc,uts\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("netns own"), std::string::npos) << text;
+  } else {
+    // Unprivileged, nothing is left without a user namespace.
+    EXPECT_NE(text.find("in none\n"), std::string::npos) << text;
+  }
+}
+
+// Spawns a worker with every namespace from a forked child that has become
+// uid/gid 65534 (an unprivileged supervisor) and returns its report.
+std::string UnprivilegedSpawnReport(bool dumpable) {
+  const int exec_fd = open(testing::WorkerBinary().c_str(), O_PATH | O_CLOEXEC);
+  if (exec_fd < 0) return "open worker failed";
+  int report_pipe[2];
+  if (pipe2(report_pipe, O_CLOEXEC) != 0) return "pipe failed";
+  const pid_t pid = fork();
+  if (pid < 0) return "fork failed";
+  if (pid == 0) {
+    close(report_pipe[0]);
+    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) {
+      _exit(91);
+    }
+    // A process that changed its uids is not dumpable, so its /proc files
+    // (and its children's, which share its mm) belong to root. A supervisor
+    // started as an ordinary user never is.
+    if (dumpable && prctl(PR_SET_DUMPABLE, 1) != 0) _exit(93);
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) _exit(92);
+    SpawnSpec spec;
+    spec.executable = testing::WorkerBinary();
+    spec.exec_fd = exec_fd;
+    spec.stdin_fd = in[0];
+    spec.stdout_fd = out[1];
+    spec.namespaces = kAllNamespaces;
+    SpawnReport report;
+    auto child = Spawn(spec, &report);
+    std::string text = child.ok() ? "ok\n" : "error " + child.status().message() + "\n";
+    text += "in " + policy::NamespaceList(report.namespaces) + "\n";
+    for (const auto& r : report.refused) text += std::string(policy::NamespaceName(r.ns)) + ": " + r.reason + "\n";
+    if (child.ok()) {
+      std::istringstream map(Slurp("/proc/" + std::to_string(child->pid()) + "/uid_map"));
+      std::string inside, outside, count;
+      map >> inside >> outside >> count;
+      text += "uid_map " + inside + " " + outside + " " + count + "\n";
+      text += "CapEff " + StatusField(child->pid(), "CapEff") + "\n";
+    }
+    (void)!write(report_pipe[1], text.data(), text.size());
+    _exit(0);
+  }
+  close(exec_fd);
+  close(report_pipe[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(report_pipe[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  close(report_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) text += "child status " + std::to_string(status);
+  return text;
+}
+
+// An unprivileged supervisor: the user namespace comes from clone, the
+// parent may map only its own ids (after denying setgroups), and the other
+// namespaces are owned by the new user namespace.
+TEST(SpawnNamespaces, AnUnprivilegedSupervisorGetsThemInsideAUserNamespace) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to become an unprivileged uid in a child";
+  const std::string text = UnprivilegedSpawnReport(/*dumpable=*/true);
+  EXPECT_EQ(text.rfind("ok\n", 0), 0u) << text;
+  if (text.find("user: clone(CLONE_NEWUSER)") != std::string::npos) {
+    GTEST_SKIP() << "unprivileged user namespaces are disabled here:\n" << text;
+  }
+  EXPECT_NE(text.find("in user,pid,net,mount,ipc,uts,cgroup\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("uid_map 65534 65534 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("CapEff 0000000000000000\n"), std::string::npos) << text;
+}
+
+// When the maps cannot be written (here: a non-dumpable supervisor, whose
+// /proc files are root's), the child is not left waiting: the ladder drops
+// the user namespace and, unprivileged, the rest with it, and says why.
+TEST(SpawnNamespaces, MapsThatCannotBeWrittenFallBackInsteadOfHanging) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to become an unprivileged uid in a child";
+  const std::string text = UnprivilegedSpawnReport(/*dumpable=*/false);
+  EXPECT_EQ(text.rfind("ok\n", 0), 0u) << text;
+  EXPECT_NE(text.find("user: open /proc/"), std::string::npos) << text;
+  EXPECT_NE(text.find("in none\n"), std::string::npos) << text;
+}
+
+TEST(SpawnNamespaces, NoneAskedNoneGiven) {
+  Waiting w = SpawnWorker(0);
+  ASSERT_TRUE(w.status.ok()) << w.status.message();
+  EXPECT_EQ(w.report.namespaces, 0u);
+  EXPECT_TRUE(w.report.refused.empty());
+  EXPECT_EQ(NsLink(w.child.pid(), "net"), NsLink(0, "net"));
+}
+
+// A policy that requires a namespace the host refuses: runs fail with a
+// typed INTERNAL that names the refusal, instead of running with less.
+TEST(SpawnNamespaces, ARequiredNamespaceThatIsRefusedFailsRunsWithTheReason) {
+  int report_pipe[2];
+  ASSERT_EQ(pipe2(report_pipe, O_CLOEXEC), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(report_pipe[0]);
+    InstallDockerLikeProfile();
+    policy::Policy p = testing::TestPolicy(1);
+    p.mutable_namespaces()->set_require("user");
+    SupervisorOptions options;
+    options.policy = p;
+    options.worker_path = testing::WorkerBinary();
+    auto sup = Supervisor::Start(std::move(options));
+    std::string text;
+    if (!sup.ok()) {
+      text = "start failed: " + sup.status().message();
+    } else {
+      api::ExecuteRequest req;
+      req.set_code("1+1");
+      api::ExecutionResult r = (*sup)->Run(req);
+      text = std::string(api::Status_Name(r.status())) + " " + r.detail();
+    }
+    (void)!write(report_pipe[1], text.data(), text.size());
+    _exit(0);
+  }
+  close(report_pipe[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(report_pipe[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  close(report_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_EQ(text.rfind("INTERNAL", 0), 0u) << text;
+  EXPECT_NE(text.find("namespaces.require: user not available"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace stockade::supervisor
