@@ -161,6 +161,10 @@ int RunCommand(int argc, char** argv) {
   });
   api::ExecutionResult result = done.get_future().get();
   StopCanceller(canceller);
+  if (const std::string refused = (*sup)->confinement().namespaces_detail(); !refused.empty()) {
+    WriteAll(STDERR_FILENO, "[stockade] this host refused some namespaces (" + refused +
+                                "); the run had " + result.namespaces() + " and every other layer\n");
+  }
 
   return PrintResult(result, json);
 }

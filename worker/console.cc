@@ -53,11 +53,16 @@ duk_ret_t Console::Write(duk_context* ctx) {
   std::string& scratch = outermost ? self->scratch_ : nested_scratch;
   ++self->depth_;
   line.clear();
-  for (duk_idx_t i = 0; i < n; ++i) {
+  // Formatting stops a little past the longest line the output keeps (the
+  // margin lets a character cut at the limit turn into U+FFFD beyond it):
+  // no argument, however large, is copied out of the heap whole.
+  constexpr std::size_t kLimit = OutputBuffer::kMaxLineBytes + 4;
+  for (duk_idx_t i = 0; i < n && line.size() < kLimit; ++i) {
     if (i > 0) line.push_back(' ');
-    AppendConsoleForm(ctx, i, &line);
+    AppendConsoleForm(ctx, i, kLimit, &line);
   }
   --self->depth_;
+  const bool cut = line.size() >= kLimit;
   std::string_view text = line;
   if (!IsValidUtf8(line)) {
     scratch.clear();
@@ -66,7 +71,7 @@ duk_ret_t Console::Write(duk_context* ctx) {
   }
   const std::int64_t now = MonotonicNowNs();
   self->output_.MaybeFlush(now);
-  self->output_.Add(stream, text, now);
+  self->output_.Add(stream, text, now, cut);
   return 0;
 }
 

@@ -24,6 +24,11 @@ extern "C" {
  * duk_create_heap (our HeapHooks). */
 duk_bool_t stockade_duk_exec_timeout_check(void *udata);
 void stockade_duk_default_fatal(void *udata, const char *msg);
+/* Called from the patched JSON encoder and buffer writer (see
+ * worker/CMakeLists.txt and worker/json_limits.h). */
+void stockade_duk_json_encoder_started(void *udata, const void *writer);
+duk_bool_t stockade_duk_bufwriter_grow_refused(void *udata, const void *writer, const char *data,
+                                               duk_size_t used, duk_size_t new_size);
 #if defined(__cplusplus)
 }
 #endif
@@ -57,6 +62,18 @@ void stockade_duk_default_fatal(void *udata, const char *msg);
  * handler; we also pass the same handler to duk_create_heap. */
 #undef DUK_USE_FATAL_HANDLER
 #define DUK_USE_FATAL_HANDLER(udata, msg) stockade_duk_default_fatal((udata), (msg))
+
+/* Why: the stock string hash samples about 32 bytes of a long string, always
+ * including the last one. Strings that differ only in a few bytes (a long
+ * prefix plus a counter) then land in a handful of string-table buckets,
+ * and every new string is memcmp'd against all of them: interning turned
+ * quadratic (20000 such 1 KiB strings took 540 ms, so a memory bomb became
+ * a slow burn that ended in TIMEOUT instead of MEMORY_LIMIT, and any script
+ * could slow down the host's own string work). The dense hash reads every
+ * byte; creating a string already copies every byte, so the cost is a
+ * constant factor. The seed is per heap (its address), as before. */
+#undef DUK_USE_STRHASH_DENSE
+#define DUK_USE_STRHASH_DENSE
 
 /* Why: local time would make Duktape call localtime_r(), which opens
  * /etc/localtime on first use (a forbidden open after the filter is loaded)

@@ -59,3 +59,16 @@ extern "C" duk_bool_t stockade_duk_exec_timeout_check(void* udata) {
 extern "C" void stockade_duk_default_fatal(void* udata, const char* msg) {
   stockade::worker::DukFatal(udata, msg);
 }
+
+extern "C" void stockade_duk_json_encoder_started(void* udata, const void* writer) {
+  if (udata == nullptr) return;
+  static_cast<stockade::worker::Heap*>(udata)->json_limits().OnEncoderStarted(writer);
+}
+
+extern "C" duk_bool_t stockade_duk_bufwriter_grow_refused(void* udata, const void* writer,
+                                                          const char* data, duk_size_t used,
+                                                          duk_size_t /*new_size*/) {
+  if (udata == nullptr) return 0;
+  auto* heap = static_cast<stockade::worker::Heap*>(udata);
+  return heap->json_limits().RefuseGrowth(writer, data, used) ? 1 : 0;
+}

@@ -3,8 +3,10 @@
 // A Heap bundles what Duktape reaches through the heap's udata pointer: the
 // capped allocator (every allocation), the run deadline (the exec-timeout
 // hook), and a periodic "tick" callback that the same hook drives, which the
-// console uses to flush lines that have waited too long. It also installs the
-// fatal handler, which reports a Fatal frame and exits instead of abort()ing.
+// console uses to flush lines that have waited too long, and the byte
+// budgets of the host's own JSON encodings (json_limits.h). It also installs
+// the fatal handler, which reports a Fatal frame and exits instead of
+// abort()ing.
 // The Heap is neither copyable nor movable: Duktape holds its address.
 #pragma once
 
@@ -14,6 +16,7 @@
 #include "duktape.h"
 #include "worker/allocator.h"
 #include "worker/deadline.h"
+#include "worker/json_limits.h"
 
 namespace stockade::worker {
 
@@ -35,6 +38,7 @@ class Heap {
   CappedAllocator& allocator() { return allocator_; }
   const CappedAllocator& allocator() const { return allocator_; }
   Deadline& deadline() { return deadline_; }
+  JsonLimits& json_limits() { return json_limits_; }
   void SetTick(TickFn fn, void* arg) {
     tick_ = fn;
     tick_arg_ = arg;
@@ -57,6 +61,7 @@ class Heap {
 
   CappedAllocator allocator_;
   Deadline deadline_;
+  JsonLimits json_limits_;
   TickFn tick_ = nullptr;
   void* tick_arg_ = nullptr;
   void* host_ = nullptr;

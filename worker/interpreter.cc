@@ -14,7 +14,7 @@ namespace stockade::worker {
 namespace {
 
 // Where a run stopped, before limit trips are taken into account.
-enum class Phase { kCompileError, kRuntimeError, kEncodeError, kValue, kUndefined };
+enum class Phase { kCompileError, kRuntimeError, kEncodeError, kTooLarge, kValue, kUndefined };
 
 std::uint64_t ProcessCpuUs() {
   timespec ts;
@@ -26,6 +26,18 @@ std::uint64_t ProcessCpuUs() {
 constexpr char kDefaultFilename[] = "script.js";
 // Leaves room in a kMaxFrameBytes frame for the rest of the Result.
 constexpr std::uint64_t kMaxResultBytes = kMaxFrameBytes / 2;
+
+// Whatever the request says, the Result must still fit in one frame.
+std::uint64_t ResultCap(const wire::Execute& execute) {
+  const std::uint64_t requested = execute.limits().result_bytes();
+  return requested != 0 && requested < kMaxResultBytes ? requested : kMaxResultBytes;
+}
+
+// Where the encoder gives up on the completion value. Duktape's text is
+// CESU-8, which shrinks by up to a third on the way to UTF-8 (a surrogate
+// pair, 6 bytes, becomes 4), so only text well past the cap is certainly
+// over it; what stops below is measured exactly after conversion.
+std::size_t EncodeBudget(std::uint64_t cap) { return cap + cap / 2 + 64 * 1024; }
 
 }  // namespace
 
@@ -119,10 +131,12 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
     phase = Phase::kRuntimeError;
   } else {
     // The deadline stays armed: a toJSON that loops still ends in TIMEOUT.
-    switch (SafeJsonEncode(env, -1, result->mutable_value_json())) {
+    switch (SafeJsonEncode(env, -1, EncodeBudget(ResultCap(execute)), /*keep_prefix=*/false,
+                           result->mutable_value_json())) {
       case JsonOutcome::kOk: phase = Phase::kValue; break;
       case JsonOutcome::kUndefined: phase = Phase::kUndefined; break;
       case JsonOutcome::kError: phase = Phase::kEncodeError; break;
+      case JsonOutcome::kTooLarge: phase = Phase::kTooLarge; break;
     }
   }
 
@@ -131,13 +145,19 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
     result->set_detail(ExtractScriptError(env, -1, result->mutable_error()));
     result->set_status(phase == Phase::kCompileError ? api::SYNTAX_ERROR : api::RUNTIME_ERROR);
   } else if (phase == Phase::kEncodeError) {
-    std::string why;
-    AppendValidUtf8(result->value_json(), Utf8Mode::kReplace, &why);
+    // `why` is whatever a toJSON or getter threw: capped like any error text.
+    const std::string why = ErrorFieldText(result->value_json());
     result->clear_value_json();
     result->set_detail("the completion value cannot be encoded as JSON: " + why);
     result->mutable_error()->set_name("TypeError");
-    result->mutable_error()->set_message(result->detail());
+    result->mutable_error()->set_message(ErrorFieldText(result->detail()));
     result->set_status(api::RUNTIME_ERROR);
+  } else if (phase == Phase::kTooLarge) {
+    result->clear_value_json();
+    result->set_status(api::OUTPUT_LIMIT);
+    result->set_detail("the JSON result is over the result limit of " +
+                       std::to_string(ResultCap(execute)) + " bytes (encoding stopped after " +
+                       std::to_string(EncodeBudget(ResultCap(execute))) + " bytes)");
   } else {
     result->set_status(api::OK);
   }
@@ -167,9 +187,7 @@ void Interpreter::Classify(const wire::Execute& execute, wire::Result* result) {
   }
   if (result->status() != api::OK) return;
   MakeValidUtf8(result->mutable_value_json(), Utf8Mode::kJsonEscape);
-  // Whatever the request says, the Result must still fit in one frame.
-  const std::uint64_t requested = execute.limits().result_bytes();
-  const std::uint64_t cap = requested != 0 && requested < kMaxResultBytes ? requested : kMaxResultBytes;
+  const std::uint64_t cap = ResultCap(execute);
   if (result->value_json().size() > cap) {
     const std::size_t size = result->value_json().size();
     result->clear_value_json();

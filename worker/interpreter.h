@@ -9,7 +9,9 @@
 //   SYNTAX_ERROR  the code did not compile (error.line set)
 //   RUNTIME_ERROR an uncaught throw, or a result that cannot be encoded
 //                 (cycle, throwing toJSON)
-//   OUTPUT_LIMIT  the JSON result is over limits.result_bytes
+//   OUTPUT_LIMIT  the JSON result is over limits.result_bytes (the encoder
+//                 is stopped soon past the cap: a huge result costs neither
+//                 the heap nor the time to encode all of it)
 //   OK            value_json holds the JSON result ("" for undefined)
 // in that order of precedence. Console lines are streamed to the FrameSink as
 // ConsoleBatch frames during the run and are all sent before Run() returns.

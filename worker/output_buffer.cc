@@ -7,6 +7,15 @@
 
 namespace stockade::worker {
 
+// The supervisor refuses any console frame over 256 KiB as a protocol error
+// (kMaxSmallFrameBytes in supervisor/worker_process.cc). A batch is sent as
+// soon as it reaches kBatchBytes, so a frame holds less than that of older
+// lines (each counted at wire::kConsoleLineCost or more, so at most 2048 of
+// them, at most ~12 bytes of protobuf framing each) plus one line of at most
+// kMaxLineBytes: well inside the margin below.
+static_assert(OutputBuffer::kBatchBytes + OutputBuffer::kMaxLineBytes + 64 * 1024 <= 256 * 1024,
+              "a console batch could exceed the supervisor's frame cap");
+
 void OutputBuffer::Begin(std::uint64_t cap_bytes) {
   active_ = true;
   if (cap_bytes == 0) {
@@ -20,6 +29,7 @@ void OutputBuffer::Begin(std::uint64_t cap_bytes) {
   head_cost_ = 0;
   in_tail_ = false;
   dropped_ = false;
+  cut_lines_ = false;
   tail_.clear();
   tail_bytes_ = 0;
   tail_cost_ = 0;
@@ -29,10 +39,15 @@ void OutputBuffer::Begin(std::uint64_t cap_bytes) {
   pending_bytes_ = 0;
 }
 
-void OutputBuffer::Add(api::Stream stream, std::string_view text, std::int64_t now_ns) {
+void OutputBuffer::Add(api::Stream stream, std::string_view text, std::int64_t now_ns, bool cut) {
   if (!active_) return;
   ++lines_;
   total_bytes_ += text.size();
+  if (text.size() > kMaxLineBytes) {
+    text = text.substr(0, Utf8PrefixLength(text, kMaxLineBytes));
+    cut = true;
+  }
+  if (cut) cut_lines_ = true;
   const std::uint64_t cost = text.size() + wire::kConsoleLineCost;
   if (!in_tail_ && head_cost_ + cost <= head_budget_) {
     head_bytes_ += text.size();
@@ -101,7 +116,7 @@ void OutputBuffer::Finish(api::OutputInfo* info) {
   Flush();
   info->set_total_bytes(total_bytes_);
   info->set_kept_bytes(head_bytes_ + tail_bytes_);
-  info->set_truncated(dropped_);
+  info->set_truncated(dropped_ || cut_lines_);
   info->set_lines(lines_);
   tail_.clear();
   active_ = false;

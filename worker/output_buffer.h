@@ -14,6 +14,12 @@
 // after that only the last half-cap bytes of lines are kept in a ring, sent
 // at the end marked after_truncation when anything was dropped. A single line
 // larger than the tail budget keeps its end, cut on a character boundary.
+//
+// No line is longer than kMaxLineBytes: the supervisor refuses any console
+// frame over 256 KiB as a protocol error (and kills the worker), so a longer
+// line keeps its first kMaxLineBytes (the console stops formatting there
+// anyway) and the output counts as truncated. With batches flushed at
+// kBatchBytes, a frame stays below kBatchBytes + kMaxLineBytes plus framing.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +37,7 @@ namespace stockade::worker {
 class OutputBuffer {
  public:
   static constexpr std::size_t kBatchBytes = 16 * 1024;
+  static constexpr std::size_t kMaxLineBytes = 128 * 1024;
   static constexpr std::int64_t kMaxLineAgeNs = 2'000'000;
 
   explicit OutputBuffer(FrameSink* sink) : sink_(sink) {}
@@ -42,8 +49,9 @@ class OutputBuffer {
   // Between Begin() and Finish(); lines outside a run are dropped.
   bool active() const { return active_; }
 
-  // `text` must be valid UTF-8.
-  void Add(api::Stream stream, std::string_view text, std::int64_t now_ns);
+  // `text` must be valid UTF-8. cut: the caller already shortened it (the
+  // output then counts as truncated).
+  void Add(api::Stream stream, std::string_view text, std::int64_t now_ns, bool cut = false);
   // Sends the pending batch if its oldest line is older than kMaxLineAgeNs.
   void MaybeFlush(std::int64_t now_ns) {
     if (batch().lines_size() != 0 && now_ns - oldest_ns_ >= kMaxLineAgeNs) Flush();
@@ -75,7 +83,8 @@ class OutputBuffer {
   std::uint64_t head_bytes_ = 0;  // text bytes streamed
   std::uint64_t head_cost_ = 0;   // head_bytes_ + per-line cost
   bool in_tail_ = false;
-  bool dropped_ = false;
+  bool dropped_ = false;    // lines or line ends dropped by the cap
+  bool cut_lines_ = false;  // lines cut to kMaxLineBytes
   std::deque<TailLine> tail_;
   std::uint64_t tail_bytes_ = 0;  // text bytes kept in the tail
   std::uint64_t tail_cost_ = 0;   // tail_bytes_ + per-line cost

@@ -10,13 +10,7 @@
 namespace stockade::worker {
 namespace {
 
-void SetField(std::string_view text, std::string* field) {
-  field->clear();
-  std::string valid;
-  AppendValidUtf8(text, Utf8Mode::kReplace, &valid);
-  valid.resize(Utf8PrefixLength(valid, kMaxErrorFieldBytes));
-  *field = std::move(valid);
-}
+void SetField(std::string_view text, std::string* field) { *field = ErrorFieldText(text); }
 
 std::uint32_t ToLine(double v) {
   if (!std::isfinite(v) || v < 1 || v > UINT32_MAX) return 0;
@@ -59,6 +53,13 @@ std::string CleanStack(std::string_view stack) {
 
 }  // namespace
 
+std::string ErrorFieldText(std::string_view raw) {
+  std::string valid;
+  AppendValidUtf8(raw.substr(0, kErrorCopyBytes), Utf8Mode::kReplace, &valid);
+  valid.resize(Utf8PrefixLength(valid, kMaxErrorFieldBytes));
+  return valid;
+}
+
 std::string ExtractScriptError(duk_context* ctx, duk_idx_t idx, api::ScriptError* out) {
   idx = duk_normalize_index(ctx, idx);
   out->Clear();
@@ -67,30 +68,30 @@ std::string ExtractScriptError(duk_context* ctx, duk_idx_t idx, api::ScriptError
 
   if (!duk_is_object(ctx, idx) || duk_is_function(ctx, idx)) {
     // `throw 42`, `throw "x"`: no Error fields to read, only the value.
-    AppendConsoleForm(ctx, idx, &text);
+    AppendConsoleForm(ctx, idx, kErrorCopyBytes, &text);
     SetField(text, out->mutable_message());
     return "uncaught exception: " + out->message();
   }
 
   const bool is_error = duk_is_error(ctx, idx);
-  if (SafeGetProp(ctx, idx, "name", &text, &num) == DUK_TYPE_STRING) {
+  if (SafeGetProp(ctx, idx, "name", kErrorCopyBytes, &text, &num) == DUK_TYPE_STRING) {
     SetField(text, out->mutable_name());
   } else if (is_error) {
     out->set_name("Error");
   }
-  const duk_int_t message_type = SafeGetProp(ctx, idx, "message", &text, &num);
+  const duk_int_t message_type = SafeGetProp(ctx, idx, "message", kErrorCopyBytes, &text, &num);
   if (message_type == DUK_TYPE_STRING) {
     SetField(text, out->mutable_message());
   } else if (!is_error) {
     // A plain object was thrown: show it (JSON where possible).
     text.clear();
-    AppendConsoleForm(ctx, idx, &text);
+    AppendConsoleForm(ctx, idx, kErrorCopyBytes, &text);
     SetField(text, out->mutable_message());
   }
-  if (SafeGetProp(ctx, idx, "stack", &text, &num) == DUK_TYPE_STRING) {
+  if (SafeGetProp(ctx, idx, "stack", kErrorCopyBytes, &text, &num) == DUK_TYPE_STRING) {
     SetField(CleanStack(text), out->mutable_stack());
   }
-  if (SafeGetProp(ctx, idx, "lineNumber", &text, &num) == DUK_TYPE_NUMBER) {
+  if (SafeGetProp(ctx, idx, "lineNumber", kErrorCopyBytes, &text, &num) == DUK_TYPE_NUMBER) {
     out->set_line(ToLine(num));
   }
   if (out->line() == 0) out->set_line(LineFromMessage(out->message()));

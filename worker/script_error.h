@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "api.pb.h"
 #include "duktape.h"
@@ -18,6 +19,15 @@ namespace stockade::worker {
 
 // Longest name/message/stack kept in a report, bytes.
 inline constexpr std::size_t kMaxErrorFieldBytes = 64 * 1024;
+// How much of a script string is copied out of the heap for one field.
+// Making it valid UTF-8 can shrink it by a third (a CESU-8 surrogate pair,
+// 6 bytes, becomes 4), so twice the field size still fills the field, and a
+// character cut at the end of the copy lies past the field's end.
+inline constexpr std::size_t kErrorCopyBytes = 2 * kMaxErrorFieldBytes + 16;
+
+// `raw` (a script string, possibly CESU-8 or cut) as valid UTF-8 of at most
+// kMaxErrorFieldBytes, cut on a character boundary.
+std::string ErrorFieldText(std::string_view raw);
 
 // Fills *out from the value at idx (left on the stack). Returns a one-line
 // summary ("TypeError: x is not a function") for Result.detail.

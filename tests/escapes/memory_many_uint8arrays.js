@@ -1,0 +1,5 @@
+// expect: MEMORY_LIMIT
+// why: many 64 KiB typed arrays, each small, together past the cap
+// memory_bytes: 33554432
+var keep = [];
+for (;;) keep.push(new Uint8Array(65536));

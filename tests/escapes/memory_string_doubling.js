@@ -1,0 +1,6 @@
+// expect: MEMORY_LIMIT
+// why: a string that doubles until the heap is full
+// memory_bytes: 33554432
+// expect-detail-contains: 33554432
+var s = 'x';
+for (;;) s += s;

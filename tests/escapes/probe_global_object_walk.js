@@ -1,0 +1,19 @@
+// expect: OK
+// why: list every own property of the global object (enumerable or not,
+//   symbols too) and report anything outside ECMAScript and the few known
+//   Duktape built-ins, none of which reaches the host
+// expect-value: []
+(function () {
+  var standard = ['Array', 'ArrayBuffer', 'Boolean', 'DataView', 'Date', 'Error', 'EvalError', 'Float32Array',
+    'Float64Array', 'Function', 'Infinity', 'Int16Array', 'Int32Array', 'Int8Array', 'JSON', 'Math', 'NaN',
+    'Number', 'Object', 'Proxy', 'RangeError', 'ReferenceError', 'Reflect', 'RegExp', 'String', 'Symbol',
+    'SyntaxError', 'TypeError', 'URIError', 'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray',
+    'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape', 'eval', 'globalThis',
+    'isFinite', 'isNaN', 'parseFloat', 'parseInt', 'undefined', 'unescape'];
+  // Pure computation built into Duktape (no I/O, no host state), and ours.
+  var known = ['Buffer', 'CBOR', 'TextDecoder', 'TextEncoder', 'performance', 'console'];
+  var extra = Object.getOwnPropertyNames(globalThis).filter(function (n) {
+    return standard.indexOf(n) < 0 && known.indexOf(n) < 0;
+  });
+  return extra.concat(Object.getOwnPropertySymbols(globalThis).map(String));
+})();
