@@ -86,7 +86,11 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
       if (ec) co_return;  // the client went away
     }
     if (done) break;
-    co_await AwaitChange(record);
+    // A change made while the batch was being written cancelled no waiter:
+    // wait only if there is nothing new, or that change is lost and the
+    // stream hangs (the io thread runs nothing between this check and
+    // the wait being registered).
+    if (sent == record->console.size() && record->state != api::DONE) co_await AwaitChange(record);
   }
   stream.expires_after(write_timeout);
   co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(use_awaitable, ec));

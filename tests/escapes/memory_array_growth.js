@@ -1,4 +1,5 @@
 // expect: MEMORY_LIMIT
+// timeout_ms: 10000
 // why: an array of numbers grown without bound
 // memory_bytes: 33554432
 var a = [];

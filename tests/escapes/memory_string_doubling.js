@@ -1,4 +1,5 @@
 // expect: MEMORY_LIMIT
+// timeout_ms: 10000
 // why: a string that doubles until the heap is full
 // memory_bytes: 33554432
 // expect-detail-contains: 33554432

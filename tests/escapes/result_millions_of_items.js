@@ -1,5 +1,5 @@
 // expect: OUTPUT_LIMIT
+// timeout_ms: 10000
 // why: an array of three million items (15 MB of JSON) as the completion value
-// timeout_ms: 3000
 // expect-detail-contains: result limit
 new Array(3000000);

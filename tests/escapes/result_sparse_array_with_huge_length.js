@@ -1,7 +1,7 @@
 // expect: OUTPUT_LIMIT
+// timeout_ms: 10000
 // why: one element at index 2^32-2: four billion holes, each encoded as
 //   null; the encoder must stop at the result limit, not run for minutes
-// timeout_ms: 3000
 // expect-detail-contains: result limit
 var a = [];
 a[4294967294] = 1;

@@ -59,6 +59,32 @@ std::string StatusField(pid_t pid, const std::string& field) {
   return "";
 }
 
+// Runs `body` in a forked child (where a seccomp profile or a uid change
+// cannot touch the test process) and returns the text it produced, with
+// the child's exit status appended when it did not exit 0.
+template <typename Body>
+std::string InChild(Body body) {
+  int report_pipe[2];
+  if (pipe2(report_pipe, O_CLOEXEC) != 0) return "pipe2 failed";
+  const pid_t pid = fork();
+  if (pid < 0) return "fork failed";
+  if (pid == 0) {
+    close(report_pipe[0]);
+    const std::string text = body();
+    (void)!write(report_pipe[1], text.data(), text.size());
+    _exit(0);
+  }
+  close(report_pipe[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(report_pipe[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  close(report_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) text += "\nchild status " + std::to_string(status);
+  return text;
+}
+
 // A stockade-worker waiting for its Init frame: alive until `to_child` closes.
 struct Waiting {
   UniqueFd to_child;
@@ -170,12 +196,7 @@ void InstallDockerLikeProfile() {
 }
 
 TEST(SpawnNamespaces, UnderADockerLikeProfileTheLadderStartsTheWorkerWithWhatIsLeft) {
-  int report_pipe[2];
-  ASSERT_EQ(pipe2(report_pipe, O_CLOEXEC), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(report_pipe[0]);
+  const std::string text = InChild([] {
     InstallDockerLikeProfile();
     Waiting w = SpawnWorker(kAllNamespaces);
     std::string text = w.status.ok() ? "ok\n" : "error " + w.status.message() + "\n";
@@ -184,18 +205,8 @@ TEST(SpawnNamespaces, UnderADockerLikeProfileTheLadderStartsTheWorkerWithWhatIsL
     if (w.status.ok()) {
       text += std::string("netns ") + (NsLink(w.child.pid(), "net") != NsLink(0, "net") ? "own" : "shared") + "\n";
     }
-    (void)!write(report_pipe[1], text.data(), text.size());
-    _exit(0);
-  }
-  close(report_pipe[1]);
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = read(report_pipe[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  close(report_pipe[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status << "\n" << text;
-
+    return text;
+  });
   // Never a bare EPERM: the worker starts, and each refusal is named.
   EXPECT_EQ(text.rfind("ok\n", 0), 0u) << text;
   EXPECT_NE(text.find("user: clone(CLONE_NEWUSER): Operation not permitted"), std::string::npos) << text;
@@ -215,21 +226,16 @@ TEST(SpawnNamespaces, UnderADockerLikeProfileTheLadderStartsTheWorkerWithWhatIsL
 std::string UnprivilegedSpawnReport(bool dumpable) {
   const int exec_fd = open(testing::WorkerBinary().c_str(), O_PATH | O_CLOEXEC);
   if (exec_fd < 0) return "open worker failed";
-  int report_pipe[2];
-  if (pipe2(report_pipe, O_CLOEXEC) != 0) return "pipe failed";
-  const pid_t pid = fork();
-  if (pid < 0) return "fork failed";
-  if (pid == 0) {
-    close(report_pipe[0]);
+  const std::string text = InChild([&]() -> std::string {
     if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) {
-      _exit(91);
+      return "could not become uid 65534";
     }
     // A process that changed its uids is not dumpable, so its /proc files
     // (and its children's, which share its mm) belong to root. A supervisor
     // started as an ordinary user never is.
-    if (dumpable && prctl(PR_SET_DUMPABLE, 1) != 0) _exit(93);
+    if (dumpable && prctl(PR_SET_DUMPABLE, 1) != 0) return "PR_SET_DUMPABLE failed";
     int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) _exit(92);
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return "pipe2 failed";
     SpawnSpec spec;
     spec.executable = testing::WorkerBinary();
     spec.exec_fd = exec_fd;
@@ -248,18 +254,9 @@ std::string UnprivilegedSpawnReport(bool dumpable) {
       text += "uid_map " + inside + " " + outside + " " + count + "\n";
       text += "CapEff " + StatusField(child->pid(), "CapEff") + "\n";
     }
-    (void)!write(report_pipe[1], text.data(), text.size());
-    _exit(0);
-  }
+    return text;
+  });
   close(exec_fd);
-  close(report_pipe[1]);
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = read(report_pipe[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  close(report_pipe[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) text += "child status " + std::to_string(status);
   return text;
 }
 
@@ -300,12 +297,7 @@ TEST(SpawnNamespaces, NoneAskedNoneGiven) {
 // A policy that requires a namespace the host refuses: runs fail with a
 // typed INTERNAL that names the refusal, instead of running with less.
 TEST(SpawnNamespaces, ARequiredNamespaceThatIsRefusedFailsRunsWithTheReason) {
-  int report_pipe[2];
-  ASSERT_EQ(pipe2(report_pipe, O_CLOEXEC), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(report_pipe[0]);
+  const std::string text = InChild([] {
     InstallDockerLikeProfile();
     policy::Policy p = testing::TestPolicy(1);
     p.mutable_namespaces()->set_require("user");
@@ -313,25 +305,12 @@ TEST(SpawnNamespaces, ARequiredNamespaceThatIsRefusedFailsRunsWithTheReason) {
     options.policy = p;
     options.worker_path = testing::WorkerBinary();
     auto sup = Supervisor::Start(std::move(options));
-    std::string text;
-    if (!sup.ok()) {
-      text = "start failed: " + sup.status().message();
-    } else {
-      api::ExecuteRequest req;
-      req.set_code("1+1");
-      api::ExecutionResult r = (*sup)->Run(req);
-      text = std::string(api::Status_Name(r.status())) + " " + r.detail();
-    }
-    (void)!write(report_pipe[1], text.data(), text.size());
-    _exit(0);
-  }
-  close(report_pipe[1]);
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = read(report_pipe[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  close(report_pipe[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+    if (!sup.ok()) return "start failed: " + sup.status().message();
+    api::ExecuteRequest req;
+    req.set_code("1+1");
+    api::ExecutionResult r = (*sup)->Run(req);
+    return std::string(api::Status_Name(r.status())) + " " + r.detail();
+  });
   EXPECT_EQ(text.rfind("INTERNAL", 0), 0u) << text;
   EXPECT_NE(text.find("namespaces.require: user not available"), std::string::npos) << text;
 }
