@@ -1,5 +1,7 @@
 #include "supervisor/api_service.h"
 
+#include <signal.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -8,6 +10,7 @@
 #include "supervisor/api_request.h"
 #include "supervisor/json_print.h"
 #include "supervisor/log.h"
+#include "supervisor/selftest.h"
 
 namespace stockade::supervisor {
 
@@ -253,8 +256,28 @@ ApiReply ApiService::Readyz(const HttpRequest& req) {
   r.set_idle_workers(s.idle);
   r.set_busy_workers(s.busy);
   r.set_queued(s.queued);
-  r.set_ready(!draining_ && s.idle + s.busy > 0);
   *r.mutable_confinement() = supervisor_.confinement();
+  // The kernel's view of one idle worker: confinement as it is, not as
+  // configured. A worker can go between the listing and the reads; then
+  // the checks are skipped this time rather than failed.
+  bool confined = true;
+  for (const WorkerInfo& w : s.workers) {
+    if (w.state != WorkerProcess::State::kIdle || w.pid <= 0) continue;
+    for (const SelfCheck& c : OutsideChecks(r.confinement(), supervisor_.policy(), w.pid)) {
+      api::ConfinementCheck* check = r.add_checks();
+      check->set_name(c.name);
+      check->set_result(SelfCheckResultName(c.result));
+      check->set_detail(c.detail);
+      confined &= c.result != SelfCheck::Result::kFail;
+    }
+    if (kill(w.pid, 0) != 0) {
+      r.clear_checks();
+      confined = true;
+      continue;
+    }
+    break;
+  }
+  r.set_ready(!draining_ && s.idle + s.busy > 0 && confined);
   r.set_policy(supervisor_.policy().name());
   return Json(req, r.ready() ? 200 : 503, r);
 }

@@ -39,16 +39,17 @@ std::string LimitRow(const std::string& limits, const std::string& name) {
   return soft;
 }
 
-void KernelView(Supervisor& sup, pid_t pid, std::vector<SelfCheck>* out) {
+void KernelView(const api::Confinement& c, const policy::Policy& policy, pid_t pid,
+                std::vector<SelfCheck>* out) {
   const std::string proc = "/proc/" + std::to_string(pid);
   Status seccomp = CheckSeccompInForce(pid);
   out->push_back(Check("seccomp filter in force (kernel view)", seccomp.ok(),
                        seccomp.ok() ? "Seccomp: 2, NoNewPrivs: 1; violations: " +
-                                          sup.confinement().seccomp_mode()
+                                          c.seccomp_mode()
                                     : seccomp.message()));
 
   const std::string limits = Slurp(proc + "/limits");
-  const policy::WorkerRlimits want = policy::WorkerRlimitsFor(sup.policy());
+  const policy::WorkerRlimits want = policy::WorkerRlimitsFor(policy);
   struct Row {
     const char* label;
     std::string expected;
@@ -72,7 +73,7 @@ void KernelView(Supervisor& sup, pid_t pid, std::vector<SelfCheck>* out) {
     closedir(d);
   }
   std::set<std::string> allowed = {"0", "1"};
-  if (sup.confinement().seccomp_mode() == "user-notify") allowed.insert("2");
+  if (c.seccomp_mode() == "user-notify") allowed.insert("2");
   std::string listed;
   for (const auto& fd : fds) listed += (listed.empty() ? "" : ",") + fd;
   out->push_back(Check("open file descriptors: only the pipes (and the seccomp listener)", fds == allowed,
@@ -85,14 +86,14 @@ void KernelView(Supervisor& sup, pid_t pid, std::vector<SelfCheck>* out) {
   const bool no_caps = cap.ok() && *cap == "0000000000000000";
   out->push_back(Check("no capabilities", no_caps,
                        "CapEff " + (cap.ok() ? *cap : cap.status().message()) + "; Uid " +
-                           (uid.ok() ? *uid : "?") + "; " + sup.confinement().identity()));
+                           (uid.ok() ? *uid : "?") + "; " + c.identity()));
 
-  if (sup.confinement().cgroup() == "none") {
-    out->push_back({"cgroup limits", Result::kUnavailable, sup.confinement().cgroup_detail()});
+  if (c.cgroup() == "none") {
+    out->push_back({"cgroup limits", Result::kUnavailable, c.cgroup_detail()});
   } else {
     const std::string cg = Slurp(proc + "/cgroup");
-    out->push_back(Check("cgroup " + sup.confinement().cgroup() + " membership", cg.find("stockade-") != std::string::npos,
-                         sup.confinement().cgroup_detail()));
+    out->push_back(Check("cgroup " + c.cgroup() + " membership", cg.find("stockade-") != std::string::npos,
+                         c.cgroup_detail()));
   }
 }
 
@@ -173,11 +174,11 @@ std::string NsEffect(policy::Namespace ns, const std::string& proc, bool* ok) {
   }
 }
 
-void Namespaces(Supervisor& sup, pid_t pid, std::vector<SelfCheck>* out) {
+void Namespaces(const api::Confinement& c, const policy::Policy& policy, pid_t pid,
+                std::vector<SelfCheck>* out) {
   const std::string proc = "/proc/" + std::to_string(pid);
-  const api::Confinement c = sup.confinement();
   auto in_force = policy::ParseNamespaceList(c.namespaces());
-  auto wanted = policy::ParseNamespaceList(sup.policy().namespaces().use());
+  auto wanted = policy::ParseNamespaceList(policy.namespaces().use());
   for (unsigned bit = policy::kNsUser; bit <= policy::kNsCgroup; bit <<= 1) {
     const auto ns = static_cast<policy::Namespace>(bit);
     const std::string_view name = policy::NamespaceName(ns);
@@ -289,6 +290,14 @@ const char* SelfCheckResultName(SelfCheck::Result result) {
   return "?";
 }
 
+std::vector<SelfCheck> OutsideChecks(const api::Confinement& confinement, const policy::Policy& policy,
+                                     pid_t pid) {
+  std::vector<SelfCheck> out;
+  KernelView(confinement, policy, pid, &out);
+  Namespaces(confinement, policy, pid, &out);
+  return out;
+}
+
 std::vector<SelfCheck> RunSelftest(Supervisor& sup, const std::string& testcase_worker) {
   std::vector<SelfCheck> out;
   if (!sup.WaitUntilIdle(std::chrono::seconds(10), 1)) {
@@ -302,8 +311,8 @@ std::vector<SelfCheck> RunSelftest(Supervisor& sup, const std::string& testcase_
     if (w.state == WorkerProcess::State::kIdle) pid = w.pid;
   }
   if (pid > 0) {
-    KernelView(sup, pid, &out);
-    Namespaces(sup, pid, &out);
+    std::vector<SelfCheck> outside = OutsideChecks(sup.confinement(), sup.policy(), pid);
+    out.insert(out.end(), outside.begin(), outside.end());
   }
   Behaviour(sup, &out);
   WithTestcaseWorker(sup, testcase_worker, &out);

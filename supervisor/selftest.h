@@ -20,6 +20,12 @@ struct SelfCheck {
 
 const char* SelfCheckResultName(SelfCheck::Result result);
 
+// The outside checks alone: what the kernel's /proc says about the live
+// worker `pid`, against the confinement and policy it was started with.
+// Cheap (a few /proc reads), so /readyz runs them on every call.
+std::vector<SelfCheck> OutsideChecks(const api::Confinement& confinement, const policy::Policy& policy,
+                                     pid_t pid);
+
 // Runs every check against `supervisor` (which must have a ready worker).
 // `testcase_worker`: the test worker that makes forbidden syscalls and
 // writes garbage frames on request (stockade-worker-hostile, built with the

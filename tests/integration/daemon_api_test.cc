@@ -282,6 +282,16 @@ TEST(DaemonApi, HealthReadinessAndMetrics) {
               r.confinement().cgroup() == "none")
       << ready.body;
   EXPECT_FALSE(r.confinement().identity().empty()) << ready.body;
+  EXPECT_FALSE(r.confinement().namespaces().empty()) << ready.body;
+  // The kernel's view of an idle worker, the same checks as `selftest`:
+  // every one present is PASS or UNAVAILABLE, and namespaces are among them.
+  ASSERT_GT(r.checks_size(), 10) << ready.body;
+  int namespace_checks = 0;
+  for (const api::ConfinementCheck& c : r.checks()) {
+    EXPECT_NE(c.result(), "FAIL") << c.name() << ": " << c.detail();
+    namespace_checks += c.name().rfind("namespace: ", 0) == 0;
+  }
+  EXPECT_EQ(namespace_checks, 7) << ready.body;
   Reply m = Get(*d, "/metrics");
   ASSERT_EQ(m.status, 200);
   EXPECT_EQ(m.content_type.rfind("text/plain", 0), 0u) << m.content_type;
