@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <string>
+
 namespace stockade::supervisor {
 
 StatusOr<CgroupHost> CgroupHost::Detect(std::string_view mode) {
@@ -16,11 +19,18 @@ StatusOr<CgroupHost> CgroupHost::Detect(std::string_view mode) {
     if (!is_auto) return view.status().With("cgroup " + std::string(mode));
     return CgroupHost({}, "none: " + view.status().message());
   }
-  const pid_t pid = ::getpid();
+  // One parent per CgroupHost: "stockade-<pid>" for the first in this
+  // process, "stockade-<pid>-<n>" for more (several Supervisors in one
+  // process, e.g. selftest's second one), which would otherwise share
+  // worker cgroup names and remove each other's.
+  static std::atomic<unsigned> hosts{0};
+  const unsigned n = hosts++;
+  const std::string leaf =
+      "stockade-" + std::to_string(::getpid()) + (n == 0 ? std::string() : "-" + std::to_string(n));
 
   std::string why_not_v2;
   if (is_auto || mode == "v2") {
-    StatusOr<CgroupV2Parent> v2 = SetUpCgroupV2(*view, pid);
+    StatusOr<CgroupV2Parent> v2 = SetUpCgroupV2(*view, leaf);
     if (v2.ok()) {
       std::string detail = DescribeCgroupV2(*v2);
       return CgroupHost(std::move(v2).value(), std::move(detail));
@@ -29,7 +39,7 @@ StatusOr<CgroupHost> CgroupHost::Detect(std::string_view mode) {
     why_not_v2 = v2.status().message();
   }
 
-  StatusOr<CgroupV1Parents> v1 = SetUpCgroupV1(*view, pid);
+  StatusOr<CgroupV1Parents> v1 = SetUpCgroupV1(*view, leaf);
   if (v1.ok()) {
     std::string detail = DescribeCgroupV1(*v1);
     return CgroupHost(std::move(v1).value(), std::move(detail));

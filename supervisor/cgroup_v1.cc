@@ -34,9 +34,8 @@ std::string ChildOf(const std::string& parent, std::string_view name) {
 
 }  // namespace
 
-StatusOr<CgroupV1Parents> SetUpCgroupV1(const ProcCgroupView& view, pid_t supervisor_pid) {
+StatusOr<CgroupV1Parents> SetUpCgroupV1(const ProcCgroupView& view, const std::string& leaf) {
   CgroupV1Parents parents;
-  const std::string leaf = "stockade-" + std::to_string(supervisor_pid);
   // Returns the parent path for `controller`, creating it unless a
   // co-mounted controller already did.
   auto set_up = [&](std::string_view controller) -> StatusOr<std::string> {

@@ -33,7 +33,7 @@ struct CgroupV1Parents {
   std::string cpu_why;  // why not, for the description
 };
 
-StatusOr<CgroupV1Parents> SetUpCgroupV1(const ProcCgroupView& view, pid_t supervisor_pid);
+StatusOr<CgroupV1Parents> SetUpCgroupV1(const ProcCgroupView& view, const std::string& leaf);
 
 // "cgroup v1: memory at /sys/fs/cgroup/memory/…/stockade-123, pids at …".
 std::string DescribeCgroupV1(const CgroupV1Parents& parents);

@@ -61,7 +61,7 @@ Status MoveSelfToLeaf(const std::string& leaf) {
 
 }  // namespace
 
-StatusOr<CgroupV2Parent> SetUpCgroupV2(const ProcCgroupView& view, pid_t supervisor_pid) {
+StatusOr<CgroupV2Parent> SetUpCgroupV2(const ProcCgroupView& view, const std::string& leaf) {
   CgroupV2Parent parent;
   STOCKADE_ASSIGN_OR_RETURN(std::string own, OwnDir(view));
   STOCKADE_ASSIGN_OR_RETURN(std::string available, ReadSmallFile(own + "/cgroup.controllers"));
@@ -98,7 +98,7 @@ StatusOr<CgroupV2Parent> SetUpCgroupV2(const ProcCgroupView& view, pid_t supervi
 
   // Adopt an existing directory: a previous supervisor with the same pid
   // (PID 1 in a restarted container) may have left it behind.
-  STOCKADE_ASSIGN_OR_RETURN(parent.dir, CgroupDir::Create(own + "/stockade-" + std::to_string(supervisor_pid),
+  STOCKADE_ASSIGN_OR_RETURN(parent.dir, CgroupDir::Create(own + "/" + leaf,
                                                           /*adopt_existing=*/true));
   // stockade-<pid> has no processes of its own, so this cannot hit EBUSY.
   if (parent.cpu) required.push_back("cpu");

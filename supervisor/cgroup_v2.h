@@ -40,7 +40,7 @@ struct CgroupV2Parent {
   std::string cpu_why;       // why there is no cpu controller, for the description
 };
 
-StatusOr<CgroupV2Parent> SetUpCgroupV2(const ProcCgroupView& view, pid_t supervisor_pid);
+StatusOr<CgroupV2Parent> SetUpCgroupV2(const ProcCgroupView& view, const std::string& leaf);
 
 // "cgroup v2: memory, pids, cpu under /sys/fs/cgroup/…/stockade-123 …".
 std::string DescribeCgroupV2(const CgroupV2Parent& parent);
