@@ -208,13 +208,14 @@ std::optional<Rejection> ValidateRequest(const api::ExecuteRequest& request, con
     return Rejection{api::INVALID_REQUEST,
                      "code contains a NUL byte at offset " + std::to_string(at)};
   }
+  // Not "the policy allows": the daemon answers that phrase with 413.
   const std::uint32_t depth = policy.limits().max_nesting_depth();
   if (depth > 0) {
     if (auto excess = FindNestingExcess(code, depth)) {
       return Rejection{api::INVALID_REQUEST, "code nests brackets more than " + std::to_string(depth) +
                                                  " deep (line " + std::to_string(excess->line) + ", column " +
                                                  std::to_string(excess->column) +
-                                                 "); the policy allows " + std::to_string(depth)};
+                                                 "); the limit is limits.max_nesting_depth"};
     }
   }
   return std::nullopt;

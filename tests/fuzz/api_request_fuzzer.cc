@@ -12,7 +12,8 @@
 // - effective limits never exceed the policy's ceilings, zero means the
 //   policy default, and anything else within the ceiling is kept as asked;
 // - ValidateRequest admits exactly the code that is within the size cap,
-//   well-formed UTF-8 and free of NUL; a refusal is INVALID_REQUEST, and
+//   well-formed UTF-8, free of NUL and nested no deeper than the policy's
+//   max_nesting_depth; a refusal is INVALID_REQUEST, and
 //   its detail says "the policy allows" exactly when the code was too large
 //   (ApiService maps that phrase to 413);
 // - an admitted run's Execute frame parses back, unchanged, as the worker
@@ -88,8 +89,10 @@ void CheckSubmit(const api::ExecuteRequest& run, const policy::Policy& p) {
 
   const std::string& code = run.code();
   const bool too_large = code.size() > l.code_bytes();
+  const bool too_deep =
+      l.max_nesting_depth() > 0 && policy::FindNestingExcess(code, l.max_nesting_depth()).has_value();
   const bool admissible = !too_large && policy::FindInvalidUtf8(code) == std::string::npos &&
-                          code.find('\0') == std::string::npos;
+                          code.find('\0') == std::string::npos && !too_deep;
   const auto rejected = policy::ValidateRequest(run, p);
   FUZZ_CHECK(rejected.has_value() != admissible);
   if (rejected) {
