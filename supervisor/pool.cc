@@ -7,7 +7,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "policy/namespaces.h"
 #include "policy/limits.h"
 #include "policy/outcome.h"
 #include "supervisor/log.h"
@@ -380,7 +379,7 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   r.mutable_metrics()->set_output_bytes(r.output().total_bytes());
   *r.mutable_effective_limits() = policy::ToApiLimits(job->execute.limits());
   r.set_worker_id(worker->id());
-  r.set_namespaces(policy::NamespaceList(worker->namespaces()));
+  r.set_namespaces(worker->namespaces());
   Finish(*job, std::move(r));
 
   if (report.worker_died) co_return policy::RecycleReason::kDied;

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "policy/namespaces.h"
 #include "supervisor/log.h"
 #include "supervisor/off_thread.h"
 #include "supervisor/proc_status.h"
@@ -123,7 +124,7 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
   std::shared_ptr<WorkerProcess> w(new WorkerProcess(io, config, id));
   w->cgroup_ = std::move(spawned->cgroup);
   w->child_ = std::move(spawned->child);
-  w->namespaces_ = spawned->namespaces;
+  w->namespaces_ = policy::NamespaceList(spawned->namespaces);
 
   const int watch = fcntl(w->child_.pidfd(), F_DUPFD_CLOEXEC, 0);
   if (watch < 0) co_return ErrnoError("dup pidfd");

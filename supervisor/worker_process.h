@@ -110,8 +110,9 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   boost::asio::awaitable<void> Retire();
 
   std::uint64_t id() const { return id_; }
-  // The namespaces this worker runs in (policy::Namespace bits).
-  unsigned namespaces() const { return namespaces_; }
+  // The namespaces this worker runs in, as results name them
+  // ("user,pid,..." or "none"); fixed at spawn.
+  const std::string& namespaces() const { return namespaces_; }
   const std::shared_ptr<const WorkerConfig>& config() const { return config_; }
   pid_t pid() const { return child_.pid(); }
   State state() const { return state_; }
@@ -141,7 +142,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   // while this one keeps the config it was started with.
   std::shared_ptr<const WorkerConfig> config_;
   std::uint64_t id_;
-  unsigned namespaces_ = 0;
+  std::string namespaces_;
   State state_ = State::kStarting;
   std::optional<WorkerCgroup> cgroup_;
   ChildProcess child_;

@@ -20,6 +20,7 @@
 
 #include "policy/limits.h"
 #include "test_support.h"
+#include "tests/testcases/kernel_probes.h"
 
 namespace stockade::testing {
 namespace {
@@ -94,21 +95,6 @@ struct ForeignCall {
   int nr;              // in that ABI's table
 };
 
-#if defined(__x86_64__)
-// Without IA32 emulation `int $0x80` faults (SIGSEGV) before seccomp sees
-// it; fork so that probing cannot take the test down.
-bool KernelRunsInt80() {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    long rc;
-    asm volatile("int $0x80" : "=a"(rc) : "a"(20L) : "r8", "r9", "r10", "r11", "memory", "cc");
-    ::_exit(rc > 0 ? 0 : 1);  // i386 getpid
-  }
-  int status = 0;
-  if (child < 0 || ::waitpid(child, &status, 0) != child) return false;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-#endif
 
 class ForeignAbi : public Hostile, public ::testing::WithParamInterface<ForeignCall> {};
 

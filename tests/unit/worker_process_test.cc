@@ -20,6 +20,7 @@
 
 #include "proto/frame.h"
 #include "worker.pb.h"
+#include "tests/testcases/kernel_probes.h"
 
 namespace stockade {
 namespace {
@@ -303,20 +304,6 @@ TEST_F(ProcessTest, ShippedWorkerHasNoHostileBinding) {
 
 // The hostile test worker itself, without a filter: its misbehaviour must
 // reach the wire exactly as the escape suite expects.
-#if defined(__x86_64__)
-// Without IA32 emulation `int $0x80` faults; probe in a child of our own.
-bool KernelRunsInt80() {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    long rc;
-    asm volatile("int $0x80" : "=a"(rc) : "a"(20L) : "r8", "r9", "r10", "r11", "memory", "cc");
-    ::_exit(rc > 0 ? 0 : 1);  // i386 getpid
-  }
-  int status = 0;
-  if (child < 0 || ::waitpid(child, &status, 0) != child) return false;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-#endif
 
 class HostileTest : public ProcessTest {
  protected:
@@ -361,7 +348,7 @@ TEST_F(HostileTest, NewProbesReachTheKernelWithoutAFilter) {
   EXPECT_TRUE(x32_getpid == std::to_string(w.pid()) || x32_getpid == enosys) << x32_getpid;
   const std::string x32_write = eval("hostile.x32(1)");  // write(-1, ...)
   EXPECT_TRUE(x32_write == std::to_string(-EBADF) || x32_write == enosys) << x32_write;
-  if (KernelRunsInt80()) {
+  if (testing::KernelRunsInt80()) {
     EXPECT_EQ(eval("hostile.int80(20)"), std::to_string(w.pid()));  // i386 getpid
     EXPECT_EQ(eval("hostile.int80(4)"), std::to_string(-EBADF));    // i386 write(-1, ...)
   }
