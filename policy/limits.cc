@@ -1,5 +1,7 @@
 #include "policy/limits.h"
 
+#include "proto/frame.h"
+
 #include <algorithm>
 
 namespace stockade::policy {
@@ -60,7 +62,7 @@ WorkerCgroupLimits WorkerCgroupLimitsFor(const Policy& policy) {
 std::uint64_t WorkerHeapCeiling(const Policy& policy) { return policy.limits().max_memory_bytes(); }
 
 std::uint64_t MaxWorkerFrameBytes(const Policy& policy) {
-  return policy.limits().result_bytes() + (1u << 20);
+  return wire::ResultValueBudget(policy.limits().result_bytes()) + (1u << 20);
 }
 
 }  // namespace stockade::policy

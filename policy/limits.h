@@ -37,7 +37,8 @@ WorkerCgroupLimits WorkerCgroupLimitsFor(const Policy& policy);
 // Heap ceiling the worker's allocator starts with (Init.heap_limit_bytes).
 std::uint64_t WorkerHeapCeiling(const Policy& policy);
 
-// Largest frame a worker may send: a full result plus room for framing.
+// Largest frame a worker may send: the result's JSON budget
+// (wire::ResultValueBudget) plus room for the rest of the Result.
 std::uint64_t MaxWorkerFrameBytes(const Policy& policy);
 
 }  // namespace stockade::policy

@@ -9,6 +9,7 @@
 
 #include "policy/namespaces.h"
 #include "policy/presets.h"
+#include "policy/redaction.h"
 #include "policy/syscall_policy.h"
 
 namespace stockade::policy {
@@ -50,6 +51,8 @@ StatusOr<Policy> ParsePolicyText(std::string_view text, std::string_view source)
 Policy MergeOver(const Policy& defaults, const Policy& over) {
   Policy merged = defaults;
   if (over.seccomp().allow_size() > 0) merged.mutable_seccomp()->clear_allow();
+  if (over.redaction().keys_size() > 0) merged.mutable_redaction()->clear_keys();
+  if (over.redaction().patterns_size() > 0) merged.mutable_redaction()->clear_patterns();
   merged.MergeFrom(over);
   return merged;
 }
@@ -85,6 +88,7 @@ Status ValidatePolicy(const Policy& p) {
   // above the supervisor's.
   STOCKADE_RETURN_IF_ERROR(need(l.worker_nice() <= 19, "limits.worker_nice must be 0-19"));
   STOCKADE_RETURN_IF_ERROR(need(p.pool().size() > 0, "pool.size must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(Redactor::Create(p.redaction()).status());
   STOCKADE_RETURN_IF_ERROR(need(p.pool().spawn_timeout_ms() > 0, "pool.spawn_timeout_ms must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_executions() > 0, "recycle.max_executions must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_error_percent() <= 100,

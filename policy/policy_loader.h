@@ -3,7 +3,8 @@
 // The built-in default.textproto is parsed first and the chosen preset or
 // file is merged over it, so a file only states what it changes. Scalars in
 // policy.proto have presence, so "set to zero/false" survives the merge; a
-// file that lists any seccomp.allow entry replaces the whole allowlist.
+// file that lists any seccomp.allow entry replaces the whole allowlist, and
+// likewise redaction.keys and redaction.patterns.
 // Errors name the file, line, column and field so an operator can fix them.
 #pragma once
 

@@ -23,6 +23,16 @@ inline constexpr std::size_t kFrameHeaderBytes = 4;
 // and could grow either side's memory without bound.
 inline constexpr std::size_t kConsoleLineCost = 8;
 
+// The most JSON a worker sends for a result capped at cap bytes. A value
+// up to about twice the cap travels whole (the supervisor redacts it, then
+// keeps its head and tail); a larger one is cut to this and sent as a head.
+// Either way it fits in a frame of ResultValueBudget + 1 MiB.
+inline constexpr std::uint64_t kMaxResultValueBytes = 32u << 20;
+constexpr std::uint64_t ResultValueBudget(std::uint64_t cap) {
+  const std::uint64_t budget = 2 * cap + (64u << 10);
+  return budget < kMaxResultValueBytes ? budget : kMaxResultValueBytes;
+}
+
 // Appends header + serialized msg to *out. False if msg is over max_payload.
 bool AppendFrame(const google::protobuf::MessageLite& msg, std::size_t max_payload,
                  std::string* out);

@@ -202,20 +202,27 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
   // The record outlives the store's retention while a callback holds it.
   callbacks.on_start = [this, record] { store_.MarkRunning(*record); };
   callbacks.on_line = [this, record](const api::ConsoleLine& line) { store_.AddLine(*record, line); };
-  std::string logged_code = log_code_ ? run.code().substr(0, 4096) : std::string();
+  std::string logged_code;
+  if (log_code_) {
+    // Code is input, but it can carry the same secrets as output does.
+    logged_code = run.code().substr(0, 4096);
+    supervisor_.redactor().RedactText(&logged_code);
+  }
   callbacks.on_done = [this, record, logged_code = std::move(logged_code)](api::ExecutionResult result) {
     --in_flight_;
-    if (logged_code.empty()) {
-      Log(LogLevel::kInfo, "execution_finished",
-          {{"execution", record->id}, {"key", record->owner},
-           {"status", policy::StatusName(result.status())}, {"worker", result.worker_id()},
-           {"run_us", result.metrics().run_time_us()}});
-    } else {
-      Log(LogLevel::kInfo, "execution_finished",
-          {{"execution", record->id}, {"key", record->owner},
-           {"status", policy::StatusName(result.status())}, {"worker", result.worker_id()},
-           {"run_us", result.metrics().run_time_us()}, {"code", logged_code}});
+    // The result has been through the output filter: its detail is safe.
+    std::vector<LogField> fields = {{"execution", record->id},
+                                    {"key", record->owner},
+                                    {"status", policy::StatusName(result.status())},
+                                    {"worker", result.worker_id()},
+                                    {"run_us", result.metrics().run_time_us()}};
+    if (!result.detail().empty()) fields.push_back({"detail", result.detail()});
+    if (result.has_redactions()) {
+      fields.push_back({"redacted", static_cast<std::uint64_t>(result.redactions().paths_size() +
+                                                               result.redactions().console_lines_size())});
     }
+    if (!logged_code.empty()) fields.push_back({"code", logged_code});
+    Log(LogLevel::kInfo, "execution_finished", fields);
     store_.Finish(*record, std::move(result));
   };
   record->execution_id = supervisor_.Submit(std::move(run), std::move(callbacks));

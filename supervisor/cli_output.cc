@@ -1,5 +1,7 @@
 #include "supervisor/cli_output.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <google/protobuf/util/json_util.h>
@@ -44,6 +46,27 @@ std::string HumanFailure(const api::ExecutionResult& r) {
   return out;
 }
 
+std::string RedactionNote(const api::Redactions& r) {
+  std::string out = "[stockade] redacted:";
+  const char* sep = " ";
+  constexpr int kShown = 10;
+  for (int i = 0; i < r.paths_size() && i < kShown; ++i, sep = ", ") out += sep + r.paths(i);
+  const std::uint64_t more_paths =
+      static_cast<std::uint64_t>(std::max(0, r.paths_size() - kShown)) + r.paths_omitted();
+  if (more_paths > 0) out += std::string(sep) + "and " + std::to_string(more_paths) + " more paths";
+  if (r.console_lines_size() > 0) {
+    out += std::string(sep) + (r.console_lines_size() == 1 ? "console line" : "console lines");
+    for (int i = 0; i < r.console_lines_size() && i < kShown; ++i) {
+      out += (i ? ", " : " ") + std::to_string(r.console_lines(i));
+    }
+    if (r.console_lines_size() > kShown) out += " and more";
+    sep = ", ";
+  }
+  if (r.error()) out += std::string(sep) + "the error", sep = ", ";
+  if (r.detail()) out += std::string(sep) + "the detail";
+  return out + "\n";
+}
+
 int PrintResult(const api::ExecutionResult& result, bool json) {
   if (json) {
     google::protobuf::util::JsonPrintOptions opts;
@@ -57,6 +80,14 @@ int PrintResult(const api::ExecutionResult& result, bool json) {
                                   std::to_string(result.output().total_bytes()) + " bytes produced, " +
                                   std::to_string(result.output().kept_bytes()) + " kept\n");
     }
+    if (result.value().truncated()) {
+      WriteAll(STDERR_FILENO, "[stockade] result truncated: " +
+                                  std::to_string(result.value().total_bytes()) +
+                                  (result.value().total_is_lower_bound() ? "+" : "") +
+                                  " bytes of JSON, head and tail kept in " +
+                                  std::to_string(result.value().kept_bytes()) + "\n");
+    }
+    if (result.has_redactions()) WriteAll(STDERR_FILENO, RedactionNote(result.redactions()));
     if (result.status() == api::OK) {
       WriteAll(STDOUT_FILENO, (result.value_json().empty() ? "undefined" : result.value_json()) + "\n");
     } else {

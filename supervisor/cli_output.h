@@ -21,6 +21,9 @@ void PrintConsoleLine(const api::ConsoleLine& line);
 // "TypeError: x is not a function (line 3)\n<stack>" or "TIMEOUT: <detail>".
 std::string HumanFailure(const api::ExecutionResult& result);
 
+// "[stockade] redacted: $.password, console line 2\n": where, never what.
+std::string RedactionNote(const api::Redactions& redactions);
+
 // The result (JSON with --json, else the value or the failure) and the exit
 // code for it (policy::ExitCodeFor).
 int PrintResult(const api::ExecutionResult& result, bool json);

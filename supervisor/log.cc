@@ -65,7 +65,9 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+namespace {
+
+void LogRange(LogLevel level, std::string_view event, const LogField* begin, const LogField* end) {
   if (level < g_level.load(std::memory_order_relaxed) || level == LogLevel::kOff) return;
   std::string line = "{\"time\":\"";
   AppendTime(&line);
@@ -73,7 +75,8 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
   line.append(kLevelNames[static_cast<int>(level)]);
   line.append("\",\"event\":");
   AppendJsonString(&line, event);
-  for (const LogField& f : fields) {
+  for (const LogField* it = begin; it != end; ++it) {
+    const LogField& f = *it;
     line.push_back(',');
     AppendJsonString(&line, f.key);
     line.push_back(':');
@@ -90,6 +93,16 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
   line.append("}\n");
   // One write per record keeps lines whole when several threads log.
   [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace
+
+void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  LogRange(level, event, fields.begin(), fields.end());
+}
+
+void Log(LogLevel level, std::string_view event, const std::vector<LogField>& fields) {
+  LogRange(level, event, fields.data(), fields.data() + fields.size());
 }
 
 }  // namespace stockade::supervisor

@@ -1,6 +1,8 @@
 #include "supervisor/pool.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,6 +12,7 @@
 #include "policy/limits.h"
 #include "policy/outcome.h"
 #include "supervisor/log.h"
+#include "supervisor/output_filter.h"
 
 namespace stockade::supervisor {
 
@@ -41,10 +44,28 @@ struct Pool::IdleWaiter {
   std::shared_ptr<Job> assigned;
 };
 
+namespace {
+
+// ValidatePolicy compiles the same patterns, so a policy that reaches a
+// pool has a filter; one that does not is a bug in the caller, and running
+// without the filter it asked for would leak what it meant to hide.
+std::shared_ptr<const policy::Redactor> RedactorFor(const policy::Policy& p) {
+  auto r = policy::Redactor::Create(p.redaction());
+  if (!r.ok()) {
+    std::fprintf(stderr, "stockade: unvalidated policy reached the pool: %s\n",
+                 r.status().message().c_str());
+    std::abort();
+  }
+  return *r;
+}
+
+}  // namespace
+
 Pool::Pool(asio::io_context& io, const policy::Policy& policy, WorkerConfig config,
            PoolEvents events)
     : io_(io),
       policy_(std::make_shared<const policy::Policy>(policy)),
+      redactor_(RedactorFor(policy)),
       config_(std::make_shared<const WorkerConfig>(std::move(config))),
       events_(std::move(events)) {}
 
@@ -348,10 +369,17 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   if (job->on_start) job->on_start();
   api::ExecutionResult& acc = job->result;
   Job* raw = job.get();
+  OutputFilter filter(redactor_, job->execute.limits().result_bytes(),
+                      policy_->limits().fail_on_truncation());
+  OutputFilter* filter_ptr = &filter;
   RunReport report = co_await worker->Execute(
-      job->execute, [raw](const api::ConsoleLine& line) {
-        *raw->result.add_console() = line;
-        if (raw->on_line) raw->on_line(line);
+      job->execute, [raw, filter_ptr](wire::ConsoleBatch* batch) {
+        filter_ptr->FilterConsole(batch->mutable_lines(),
+                                  static_cast<std::uint32_t>(raw->result.console_size()) + 1);
+        for (const api::ConsoleLine& line : batch->lines()) {
+          *raw->result.add_console() = line;
+          if (raw->on_line) raw->on_line(line);
+        }
       });
   job->running_on.reset();
 
@@ -380,9 +408,12 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   *r.mutable_effective_limits() = policy::ToApiLimits(job->execute.limits());
   r.set_worker_id(worker->id());
   r.set_namespaces(worker->namespaces());
+  filter.FilterResult(&r, !report.worker_died && report.result.value_incomplete());
   Finish(*job, std::move(r));
 
   if (report.worker_died) co_return policy::RecycleReason::kDied;
+  // Nothing ran (the code did not compile): not a run of this worker.
+  if (report.result.nothing_ran()) co_return policy::RecycleReason::kNone;
   recent->push_back(report.result.status() != api::OK);
   while (recent->size() > policy_->recycle().error_window()) recent->pop_front();
   policy::WorkerStats s;
@@ -413,6 +444,7 @@ void Pool::Finish(Job& job, api::ExecutionResult result) {
 
 void Pool::Reload(const policy::Policy& policy, WorkerConfig config) {
   policy_ = std::make_shared<const policy::Policy>(policy);
+  redactor_ = RedactorFor(policy);
   config_ = std::make_shared<const WorkerConfig>(std::move(config));
   ++generation_;
   Log(LogLevel::kInfo, "policy_reloaded", {{"policy", policy_->name()}, {"pool_size", policy_->pool().size()}});

@@ -33,6 +33,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "policy/recycle.h"
+#include "policy/redaction.h"
 #include "proto/api.pb.h"
 #include "proto/policy.pb.h"
 #include "proto/worker.pb.h"
@@ -106,6 +107,9 @@ class Pool {
   void Shutdown(bool kill_running, std::function<void()> on_stopped);
 
   PoolStats Stats() const;
+  // The output filter of the current policy, for text leaving by other
+  // ways than a result (logged code).
+  const std::shared_ptr<const policy::Redactor>& redactor() const { return redactor_; }
   const WorkerConfig& worker_config() const { return *config_; }
 
  private:
@@ -133,6 +137,7 @@ class Pool {
 
   boost::asio::io_context& io_;
   std::shared_ptr<const policy::Policy> policy_;
+  std::shared_ptr<const policy::Redactor> redactor_;  // compiled from policy_
   std::shared_ptr<const WorkerConfig> config_;
   std::uint64_t generation_ = 0;       // bumped by Reload
   std::uint32_t base_slots_ = 0;       // of live_slots_, the non-elastic ones

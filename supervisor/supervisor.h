@@ -87,6 +87,8 @@ class Supervisor {
   // The policy in force. A reference for use on the io thread (or before
   // any ReloadOnIoThread): a reload replaces the object.
   const policy::Policy& policy() const { return *policy_; }
+  // The policy's output filter; on the io thread, like policy().
+  const policy::Redactor& redactor() const { return *pool_->redactor(); }
 
   // Applies a new policy (SIGHUP in the daemon): new workers use it, current
   // ones are replaced as they become idle. The worker binary and the cgroup

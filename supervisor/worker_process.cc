@@ -255,7 +255,7 @@ bool WorkerProcess::PollListenerOnce() {
   return (p.revents & POLLHUP) != 0;
 }
 
-awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink sink) {
+awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleBatchSink sink) {
   RunReport report;
   state_ = State::kBusy;
   const std::uint64_t gen = ++generation_;
@@ -296,9 +296,8 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
       case wire::WorkerFrame::kConsole:
         for (const api::ConsoleLine& line : reply->console().lines()) {
           console_bytes += line.text().size() + wire::kConsoleLineCost;
-          if (console_bytes > console_cap) break;
-          sink(line);
         }
+        if (console_bytes <= console_cap) sink(reply->mutable_console());
         if (console_bytes > console_cap) {
           // The worker enforces the cap itself; one that does not is not
           // our worker any more, and its output must not fill our memory.
@@ -314,7 +313,9 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleSink s
           break;
         }
         deadline_.cancel();
-        ++executions_;
+        // A script that did not compile ran nothing: the worker is as clean
+        // as before and the run does not count against it.
+        if (!reply->result().nothing_ran()) ++executions_;
         cpu_used_us_ += reply->result().cpu_time_us();
         report.result = std::move(*reply->mutable_result());
         state_ = State::kIdle;

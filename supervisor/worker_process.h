@@ -63,6 +63,8 @@ struct WorkerConfig {
 };
 
 using ConsoleSink = std::function<void(const api::ConsoleLine&)>;
+// Each console batch as it arrives; the sink may change the lines.
+using ConsoleBatchSink = std::function<void(wire::ConsoleBatch* batch)>;
 
 // How one Execute ended: a Result frame, or the worker's death.
 struct RunReport {
@@ -88,7 +90,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   boost::asio::awaitable<Status> WaitReady();
 
   // Runs one execution. The deadline (timeout + grace) is armed here.
-  boost::asio::awaitable<RunReport> Execute(wire::Execute request, ConsoleSink sink);
+  boost::asio::awaitable<RunReport> Execute(wire::Execute request, ConsoleBatchSink sink);
 
   // Heartbeat of an idle worker: Ping, and the Pong within `timeout`. False
   // (and the worker is killed) when it does not answer properly in time.

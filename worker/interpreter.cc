@@ -24,20 +24,15 @@ std::uint64_t ProcessCpuUs() {
 }
 
 constexpr char kDefaultFilename[] = "script.js";
-// Leaves room in a kMaxFrameBytes frame for the rest of the Result.
-constexpr std::uint64_t kMaxResultBytes = kMaxFrameBytes / 2;
 
-// Whatever the request says, the Result must still fit in one frame.
-std::uint64_t ResultCap(const wire::Execute& execute) {
+// The value JSON sent for this run (wire::ResultValueBudget). The encoder
+// counts Duktape's CESU-8 bytes, which shrink on the way to UTF-8 but may
+// grow where invalid sequences become \u escapes, so the converted text is
+// cut to the budget again.
+std::uint64_t ValueBudget(const wire::Execute& execute) {
   const std::uint64_t requested = execute.limits().result_bytes();
-  return requested != 0 && requested < kMaxResultBytes ? requested : kMaxResultBytes;
+  return wire::ResultValueBudget(requested != 0 ? requested : wire::kMaxResultValueBytes);
 }
-
-// Where the encoder gives up on the completion value. Duktape's text is
-// CESU-8, which shrinks by up to a third on the way to UTF-8 (a surrogate
-// pair, 6 bytes, becomes 4), so only text well past the cap is certainly
-// over it; what stops below is measured exactly after conversion.
-std::size_t EncodeBudget(std::uint64_t cap) { return cap + cap / 2 + 64 * 1024; }
 
 }  // namespace
 
@@ -95,7 +90,6 @@ void Interpreter::Run(const wire::Execute& execute, wire::Result* result) {
     }
   }
   duk_context* env = envs_.current();
-  envs_.MarkUsed();
 
   const wire::RunLimits& limits = execute.limits();
   const std::uint64_t cpu_start = ProcessCpuUs();
@@ -131,7 +125,7 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
     phase = Phase::kRuntimeError;
   } else {
     // The deadline stays armed: a toJSON that loops still ends in TIMEOUT.
-    switch (SafeJsonEncode(env, -1, EncodeBudget(ResultCap(execute)), /*keep_prefix=*/false,
+    switch (SafeJsonEncode(env, -1, ValueBudget(execute), /*keep_prefix=*/true,
                            result->mutable_value_json())) {
       case JsonOutcome::kOk: phase = Phase::kValue; break;
       case JsonOutcome::kUndefined: phase = Phase::kUndefined; break;
@@ -141,6 +135,13 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   }
 
   const bool limit_tripped = heap_->deadline().tripped() || heap_->allocator().tripped();
+  // Code that did not compile touched nothing in the environment, which
+  // stays fresh for the next run.
+  if (phase == Phase::kCompileError && !limit_tripped) {
+    result->set_nothing_ran(true);
+  } else {
+    envs_.MarkUsed();
+  }
   if (!limit_tripped && (phase == Phase::kCompileError || phase == Phase::kRuntimeError)) {
     result->set_detail(ExtractScriptError(env, -1, result->mutable_error()));
     result->set_status(phase == Phase::kCompileError ? api::SYNTAX_ERROR : api::RUNTIME_ERROR);
@@ -153,11 +154,9 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
     result->mutable_error()->set_message(ErrorFieldText(result->detail()));
     result->set_status(api::RUNTIME_ERROR);
   } else if (phase == Phase::kTooLarge) {
-    result->clear_value_json();
-    result->set_status(api::OUTPUT_LIMIT);
-    result->set_detail("the JSON result is over the result limit of " +
-                       std::to_string(ResultCap(execute)) + " bytes (encoding stopped after " +
-                       std::to_string(EncodeBudget(ResultCap(execute))) + " bytes)");
+    // The head goes to the supervisor, which redacts it and reports it cut.
+    result->set_value_incomplete(true);
+    result->set_status(api::OK);
   } else {
     result->set_status(api::OK);
   }
@@ -187,13 +186,12 @@ void Interpreter::Classify(const wire::Execute& execute, wire::Result* result) {
   }
   if (result->status() != api::OK) return;
   MakeValidUtf8(result->mutable_value_json(), Utf8Mode::kJsonEscape);
-  const std::uint64_t cap = ResultCap(execute);
-  if (result->value_json().size() > cap) {
-    const std::size_t size = result->value_json().size();
-    result->clear_value_json();
-    result->set_status(api::OUTPUT_LIMIT);
-    result->set_detail("the JSON result is " + std::to_string(size) +
-                       " bytes, over the result limit of " + std::to_string(cap) + " bytes");
+  std::string& value = *result->mutable_value_json();
+  if (value.size() > ValueBudget(execute)) {
+    std::size_t cut = ValueBudget(execute);
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+    value.resize(cut);
+    result->set_value_incomplete(true);
   }
 }
 

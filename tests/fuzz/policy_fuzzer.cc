@@ -15,12 +15,14 @@
 //   failing worker are the ones the policy states.
 #include <google/protobuf/util/message_differencer.h>
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
 #include "policy/limits.h"
 #include "policy/policy_loader.h"
 #include "policy/recycle.h"
+#include "proto/frame.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace stockade::policy {
@@ -60,7 +62,9 @@ void CheckDerived(const Policy& p) {
   FUZZ_CHECK(WorkerHeapCeiling(p) >= l.memory_bytes());
 
   const std::uint64_t frame = MaxWorkerFrameBytes(p);
-  FUZZ_CHECK(frame > l.result_bytes());
+  // The whole value up to twice the cap (32 MiB at most) fits a frame.
+  FUZZ_CHECK(frame > wire::ResultValueBudget(l.result_bytes()));
+  FUZZ_CHECK(frame > std::min<std::uint64_t>(l.result_bytes(), wire::kMaxResultValueBytes));
   FUZZ_CHECK(frame <= INT_MAX);
   // policy.proto: niceness 0-19; the supervisor passes it on as an int.
   FUZZ_CHECK(l.worker_nice() <= 19);

@@ -63,11 +63,28 @@ TEST(Cli, EachOutcomeHasItsExitCode) {
   }
 }
 
-TEST(Cli, ResultOverTheCapIsOutputLimit) {
-  // The strict preset caps results at 1 MiB.
-  Output o = RunCli("--policy strict -", "var s = \"x\"; for (var i = 0; i < 21; i++) s += s; s");
+TEST(Cli, ResultOverTheCapKeepsHeadAndTailAndSaysSo) {
+  // The strict preset caps results at 1 MiB; this one is 2 MiB.
+  Output o = RunCli("--policy strict -",
+                    "var s = \"x\"; for (var i = 0; i < 21; i++) s += s; s + \"END\"");
+  EXPECT_EQ(o.code, 0) << o.out.substr(0, 300);
+  EXPECT_NE(o.out.find("[stockade] result truncated: 2097157 bytes of JSON"), std::string::npos)
+      << o.out.substr(0, 300);
+  EXPECT_NE(o.out.find("bytes omitted]"), std::string::npos);
+  EXPECT_NE(o.out.find("xxxEND\"\n"), std::string::npos) << "the tail is kept";
+  EXPECT_LT(o.out.size(), (1u << 20) + 400);
+}
+
+TEST(Cli, FailOnTruncationMakesAnOversizedResultOutputLimit) {
+  const std::string file = ::testing::TempDir() + "/fail_on_truncation.textproto";
+  FILE* f = std::fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("limits { result_bytes: 1000 fail_on_truncation: true }\n", f);
+  std::fclose(f);
+  Output o = RunCli("--policy " + file + " -", "\"x\".repeat(5000)");
   EXPECT_EQ(o.code, 6) << o.out;
   EXPECT_NE(o.out.find("OUTPUT_LIMIT"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("fail_on_truncation"), std::string::npos) << o.out;
 }
 
 TEST(Cli, InvalidUtf8IsAnInvalidRequest) {

@@ -20,6 +20,7 @@
 //   expect-error-message-contains: x (repeatable)
 //   expect-console-contains: text    some console line holds it (repeatable)
 //   expect-truncated: true           output.truncated
+//   expect-value-truncated: true     value.truncated (head and tail kept)
 //   then: <code>                     run next on the same worker (pool of
 //   then-expect: OK                  one): pollution must not survive, and
 //   then-expect-value: "ok"          the clean-up after the attack must not
@@ -110,6 +111,7 @@ const std::vector<std::string_view> kKnownKeys = {
     "expect", "why", "timeout_ms", "memory_bytes", "output_bytes",
     "expect-value", "expect-value-bytes", "expect-detail-contains", "expect-error-name",
     "expect-error-message-contains", "expect-console-contains", "expect-truncated",
+    "expect-value-truncated",
     "then", "then-expect", "then-expect-value", "then_timeout_ms",
 };
 
@@ -293,11 +295,19 @@ class JsonChecker {
   std::size_t i_ = 0;
 };
 
+// The default policy's limits.result_bytes, which TestPolicy keeps.
+constexpr std::uint64_t kResultCap = 10u << 20;
+
 // What any answer must look like, whatever the attack.
 void ExpectWellFormed(const api::ExecutionResult& r, const std::string& what) {
   SCOPED_TRACE(what);
   EXPECT_TRUE(IsValidUtf8(r.value_json())) << "value_json is not valid UTF-8";
-  if (!r.value_json().empty()) {
+  if (r.value().truncated()) {
+    // Head and tail around a marker: not JSON, but never more than the cap.
+    EXPECT_EQ(r.value().kept_bytes(), r.value_json().size());
+    EXPECT_LE(r.value().kept_bytes(), kResultCap) << "a truncated value over the result cap";
+    EXPECT_GT(r.value().total_bytes(), kResultCap);
+  } else if (!r.value_json().empty()) {
     EXPECT_TRUE(JsonChecker(r.value_json()).Valid())
         << "value_json is not valid JSON: " << r.value_json().substr(0, 300);
   }
@@ -392,6 +402,9 @@ TEST_P(EscapeTest, Attack) {
         [&](const api::ConsoleLine& l) { return l.text().find(text) != std::string::npos; });
     EXPECT_TRUE(found) << "no console line holds '" << text << "' (" << r.console_size()
                        << " lines)";
+  }
+  if (header.count("expect-value-truncated")) {
+    EXPECT_EQ(r.value().truncated() ? "true" : "false", One(header, "expect-value-truncated"));
   }
   if (header.count("expect-truncated")) {
     EXPECT_EQ(r.output().truncated() ? "true" : "false", One(header, "expect-truncated"));

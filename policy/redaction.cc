@@ -1,0 +1,391 @@
+#include "policy/redaction.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace stockade::policy {
+namespace {
+
+bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+bool IsLower(unsigned char c) { return (c >= 'a' && c <= 'z') || c >= 0x80; }
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsWordByte(unsigned char c) { return IsUpper(c) || IsLower(c) || IsDigit(c); }
+char Lower(char c) { return IsUpper(static_cast<unsigned char>(c)) ? static_cast<char>(c - 'A' + 'a') : c; }
+bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+std::string Base64(std::string_view bytes, bool url_safe) {
+  static constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const char* alphabet = url_safe ? kUrl : kStd;
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(acc >> bits) & 0x3F]);
+    }
+  }
+  if (bits > 0) out.push_back(alphabet[(acc << (6 - bits)) & 0x3F]);
+  return out;
+}
+
+std::string Hex(std::string_view bytes, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 0xF]);
+  }
+  return out;
+}
+
+// Start of the last `window` bytes of s, moved forward to a character.
+std::string_view TailOf(std::string_view s, std::size_t window) {
+  if (s.size() <= window) return s;
+  std::size_t at = s.size() - window;
+  while (at < s.size() && IsContinuation(static_cast<unsigned char>(s[at]))) ++at;
+  return s.substr(at);
+}
+
+std::string_view HeadOf(std::string_view s, std::size_t window) {
+  if (s.size() <= window) return s;
+  std::size_t end = window;
+  while (end > 0 && IsContinuation(static_cast<unsigned char>(s[end]))) --end;
+  return s.substr(0, end);
+}
+
+RE2::Options PatternOptions() {
+  RE2::Options o;
+  o.set_log_errors(false);
+  // Big enough for a few dozen patterns and many literals; RE2 refuses
+  // (and we report) a program past it instead of using more memory.
+  o.set_max_mem(64 << 20);
+  return o;
+}
+
+}  // namespace
+
+bool UsesTextAnchors(std::string_view re) {
+  bool in_class = false;
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\') {
+      if (i + 1 < re.size() && !in_class && (re[i + 1] == 'A' || re[i + 1] == 'z')) return true;
+      ++i;
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      // "[^" negates and "[]" or "[^]" starts with a literal ']'.
+      if (i + 1 < re.size() && re[i + 1] == '^') ++i;
+      if (i + 1 < re.size() && re[i + 1] == ']') ++i;
+      continue;
+    }
+    if (c == '^' || c == '$') return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Calls fn(word) for each word of key; see KeyWords.
+template <typename Fn>
+void ForEachWord(std::string_view key, Fn fn) {
+  std::size_t start = std::string_view::npos;
+  auto close = [&](std::size_t end) {
+    if (start != std::string_view::npos && end > start) fn(key.substr(start, end - start));
+    start = std::string_view::npos;
+  };
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const auto c = static_cast<unsigned char>(key[i]);
+    if (!IsWordByte(c)) {
+      close(i);
+      continue;
+    }
+    if (start != std::string_view::npos && i > start) {
+      const auto prev = static_cast<unsigned char>(key[i - 1]);
+      const bool next_lower = i + 1 < key.size() && IsLower(static_cast<unsigned char>(key[i + 1]));
+      const bool boundary =
+          (IsUpper(c) && (IsLower(prev) || IsDigit(prev))) ||   // apiKey, oauth2Token
+          (IsUpper(c) && IsUpper(prev) && next_lower) ||         // APIKey -> API Key
+          (IsDigit(c) != IsDigit(prev));                         // password1, 2fa
+      if (boundary) close(i);
+    }
+    if (start == std::string_view::npos) start = i;
+  }
+  close(key.size());
+}
+
+}  // namespace
+
+std::vector<std::string_view> KeyWords(std::string_view key) {
+  std::vector<std::string_view> words;
+  ForEachWord(key, [&](std::string_view w) { words.push_back(w); });
+  return words;
+}
+
+std::string NormalizeKey(std::string_view key) {
+  std::string out;
+  for (std::string_view w : KeyWords(key)) {
+    for (char c : w) out.push_back(Lower(c));
+  }
+  return out;
+}
+
+std::string LiteralAlternation(std::string_view secret) {
+  std::vector<std::string> forms = {std::string(secret), Hex(secret, false), Hex(secret, true)};
+  for (int offset = 0; offset < 3; ++offset) {
+    // Base64 of secret placed `offset` bytes into a longer input: only the
+    // characters whose 6 bits all come from the secret are fixed.
+    const std::string padded = std::string(offset, '\0') + std::string(secret);
+    const std::size_t first = (8 * offset + 5) / 6;
+    const std::size_t last = 8 * (offset + secret.size()) / 6;  // one past
+    for (bool url : {false, true}) {
+      const std::string enc = Base64(padded, url);
+      if (last > first && last <= enc.size()) forms.push_back(enc.substr(first, last - first));
+    }
+  }
+  std::sort(forms.begin(), forms.end());
+  forms.erase(std::unique(forms.begin(), forms.end()), forms.end());
+  std::string out;
+  for (const std::string& f : forms) {
+    if (!out.empty()) out += '|';
+    out += RE2::QuoteMeta(f);
+  }
+  return out;
+}
+
+StatusOr<std::shared_ptr<const Redactor>> Redactor::Create(const RedactionPolicy& policy) {
+  std::shared_ptr<Redactor> r(new Redactor());
+  r->enabled_ = policy.enabled();
+  r->replacement_ = policy.has_replacement() ? policy.replacement() : "[REDACTED]";
+
+  std::vector<std::string> keys;
+  auto add_key = [&](const std::string& k, const char* field) -> Status {
+    std::string n = NormalizeKey(k);
+    if (n.empty()) return Status::Error("policy: redaction." + std::string(field) + " entry \"" + k +
+                                        "\" has no letters or digits");
+    keys.push_back(std::move(n));
+    return Status::Ok();
+  };
+  for (const std::string& k : policy.keys()) STOCKADE_RETURN_IF_ERROR(add_key(k, "keys"));
+  for (const std::string& k : policy.add_keys()) STOCKADE_RETURN_IF_ERROR(add_key(k, "add_keys"));
+  for (const std::string& k : policy.remove_keys()) {
+    const std::string n = NormalizeKey(k);
+    auto it = std::remove(keys.begin(), keys.end(), n);
+    if (it == keys.end()) {
+      return Status::Error("policy: redaction.remove_keys entry \"" + k +
+                           "\" is not among the keys (spelled without separators: \"" + n + "\")");
+    }
+    keys.erase(it, keys.end());
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const std::string& k : keys) {
+    r->max_key_bytes_ = std::max(r->max_key_bytes_, k.size());
+    r->key_first_[static_cast<unsigned char>(k[0])] = true;
+  }
+  r->keys_ = std::move(keys);
+
+  std::vector<RedactionPattern> patterns(policy.patterns().begin(), policy.patterns().end());
+  patterns.insert(patterns.end(), policy.add_patterns().begin(), policy.add_patterns().end());
+  for (const std::string& name : policy.remove_patterns()) {
+    auto it = std::remove_if(patterns.begin(), patterns.end(),
+                             [&](const RedactionPattern& p) { return p.name() == name; });
+    if (it == patterns.end()) {
+      return Status::Error("policy: redaction.remove_patterns names \"" + name +
+                           "\", which is not among the patterns");
+    }
+    patterns.erase(it, patterns.end());
+  }
+
+  std::string any, unanchored, anchored;
+  auto join = [](std::string* to, const std::string& re) {
+    if (!to->empty()) *to += '|';
+    *to += "(?:" + re + ")";
+  };
+  for (const RedactionPattern& p : patterns) {
+    const std::string label = "policy: redaction pattern \"" + p.name() + "\"";
+    if (p.name().empty()) return Status::Error("policy: a redaction pattern has no name");
+    auto re = std::make_unique<RE2>(p.regex(), PatternOptions());
+    if (!re->ok()) return Status::Error(label + ": " + re->error());
+    if (RE2::FullMatch("", *re)) {
+      return Status::Error(label + " matches the empty string; it would redact nothing useful");
+    }
+    join(&any, p.regex());
+    join(UsesTextAnchors(p.regex()) ? &anchored : &unanchored, p.regex());
+    r->patterns_.push_back(std::move(re));
+  }
+  std::string literals;
+  for (const std::string& lit : policy.literals()) {
+    if (lit.size() < kMinLiteralBytes) {
+      return Status::Error("policy: redaction.literals entry of " + std::to_string(lit.size()) +
+                           " bytes is shorter than " + std::to_string(kMinLiteralBytes) +
+                           " bytes; it would redact ordinary text");
+    }
+    if (!literals.empty()) literals += '|';
+    literals += LiteralAlternation(lit);
+  }
+  if (!literals.empty()) {
+    auto re = std::make_unique<RE2>(literals, PatternOptions());
+    if (!re->ok()) return Status::Error("policy: redaction.literals: " + re->error());
+    join(&any, literals);
+    join(&unanchored, literals);
+    r->patterns_.push_back(std::move(re));
+  }
+  // Never matches: a filter with no patterns still answers MayMatch.
+  const std::string never = "[^\\x00-\\x{10FFFF}]";
+  RE2::Options o = PatternOptions();
+  o.set_never_capture(true);
+  r->any_ = std::make_unique<RE2>(any.empty() ? never : any, o);
+  r->any_unanchored_ = std::make_unique<RE2>(unanchored.empty() ? never : unanchored, o);
+  if (!anchored.empty()) r->any_anchored_ = std::make_unique<RE2>(anchored, o);
+  for (const RE2* re : {r->any_.get(), r->any_unanchored_.get(), r->any_anchored_.get()}) {
+    if (re != nullptr && !re->ok()) {
+      return Status::Error("policy: redaction patterns together: " + re->error());
+    }
+  }
+  return std::shared_ptr<const Redactor>(std::move(r));
+}
+
+Redactor::~Redactor() = default;
+
+bool Redactor::IsSensitiveKey(std::string_view key) const {
+  if (!enabled_ || keys_.empty()) return false;
+  // Most keys of a big result are ordinary: a run can only match if it
+  // starts with a word whose first letter starts some entry.
+  thread_local std::vector<std::string_view> words;
+  words.clear();
+  bool any_start = false;
+  ForEachWord(key, [&](std::string_view w) {
+    words.push_back(w);
+    any_start = any_start || key_first_[static_cast<unsigned char>(Lower(w[0]))];
+  });
+  if (!any_start) return false;
+  thread_local std::string run;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (!key_first_[static_cast<unsigned char>(Lower(words[i][0]))]) continue;
+    run.clear();
+    for (std::size_t j = i; j < words.size(); ++j) {
+      for (char c : words[j]) run.push_back(Lower(c));
+      if (run.size() > max_key_bytes_) break;
+      if (std::binary_search(keys_.begin(), keys_.end(), run)) return true;
+    }
+  }
+  return false;
+}
+
+bool Redactor::MayMatch(std::string_view text) const {
+  return enabled_ && !text.empty() && RE2::PartialMatch(text, *any_);
+}
+
+bool Redactor::MayMatchAnchored(std::string_view text) const {
+  return enabled_ && any_anchored_ != nullptr && RE2::PartialMatch(text, *any_anchored_);
+}
+
+void Redactor::FindDocumentSpans(std::string_view doc, std::vector<Span>* out) const {
+  out->clear();
+  if (!enabled_) return;
+  const re2::StringPiece whole(doc.data(), doc.size());
+  re2::StringPiece m;
+  std::size_t pos = 0;
+  while (pos <= doc.size() && any_unanchored_->Match(whole, pos, doc.size(), RE2::UNANCHORED, &m, 1)) {
+    const auto begin = static_cast<std::size_t>(m.data() - doc.data());
+    out->push_back(Span{begin, begin + m.size()});
+    pos = begin + m.size() > pos ? begin + m.size() : pos + 1;
+  }
+}
+
+void Redactor::FindSpans(std::string_view text, std::vector<Span>* out) const {
+  out->clear();
+  if (!MayMatch(text)) return;
+  re2::StringPiece sub[2];
+  const re2::StringPiece whole(text.data(), text.size());
+  for (const auto& re : patterns_) {
+    const int groups = re->NumberOfCapturingGroups() >= 1 ? 2 : 1;
+    std::size_t pos = 0;
+    while (pos <= text.size() &&
+           re->Match(whole, pos, text.size(), RE2::UNANCHORED, sub, groups)) {
+      const re2::StringPiece& m = (groups == 2 && sub[1].data() != nullptr) ? sub[1] : sub[0];
+      const auto begin = static_cast<std::size_t>(m.data() - text.data());
+      if (!m.empty()) out->push_back(Span{begin, begin + m.size()});
+      const auto match_end = static_cast<std::size_t>(sub[0].data() - text.data()) + sub[0].size();
+      pos = match_end > pos ? match_end : pos + 1;
+    }
+  }
+  std::sort(out->begin(), out->end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::vector<Span> merged;
+  for (const Span& s : *out) {
+    if (!merged.empty() && s.begin <= merged.back().end) {
+      merged.back().end = std::max(merged.back().end, s.end);
+    } else {
+      merged.push_back(s);
+    }
+  }
+  *out = std::move(merged);
+}
+
+bool Redactor::Apply(const std::vector<Span>& spans, std::string* text) const {
+  if (spans.empty()) return false;
+  std::string out;
+  out.reserve(text->size());
+  std::size_t copied = 0;
+  for (const Span& s : spans) {
+    out.append(*text, copied, s.begin - copied);
+    out += replacement_;
+    copied = s.end;
+  }
+  out.append(*text, copied, std::string::npos);
+  text->swap(out);
+  return true;
+}
+
+bool Redactor::RedactText(std::string* text) const {
+  std::vector<Span> spans;
+  FindSpans(*text, &spans);
+  return Apply(spans, text);
+}
+
+void Redactor::RedactLines(std::vector<std::string*>& lines, LineState* state,
+                           std::vector<bool>* changed) const {
+  changed->assign(lines.size(), false);
+  if (!enabled_) return;
+  for (std::size_t i = 0; i < lines.size(); ++i) (*changed)[i] = RedactText(lines[i]);
+
+  std::vector<Span> spans;
+  std::string joined;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view before = i == 0 ? std::string_view(state->tail_)
+                                           : TailOf(*lines[i - 1], LineState::kWindow);
+    const std::string_view after = HeadOf(*lines[i], LineState::kWindow);
+    if (before.empty() || after.empty()) continue;
+    const std::size_t cut = before.size();
+    joined.assign(before);
+    joined.append(after);
+    FindSpans(joined, &spans);
+    for (const Span& s : spans) {
+      if (s.begin >= cut || s.end <= cut) continue;  // not across the boundary
+      if (i > 0) {
+        std::string& prev = *lines[i - 1];
+        prev.replace(prev.size() - cut + s.begin, std::string::npos, replacement_);
+        (*changed)[i - 1] = true;
+      }
+      lines[i]->replace(0, s.end - cut, replacement_);
+      (*changed)[i] = true;
+      break;  // the two lines have changed; one spanning match per boundary
+    }
+  }
+  if (!lines.empty()) state->tail_ = std::string(TailOf(*lines.back(), LineState::kWindow));
+}
+
+}  // namespace stockade::policy

@@ -1,0 +1,235 @@
+// policy/redaction: sensitive keys by words, value patterns with their true
+// positives and near misses, literal secrets in their encoded forms, the
+// console boundary case, and the policy's add/remove editing.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "policy/policy_loader.h"
+#include "policy/redaction.h"
+
+namespace stockade::policy {
+namespace {
+
+std::shared_ptr<const Redactor> DefaultRedactor() {
+  auto p = LoadPolicy("default");
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  auto r = Redactor::Create(p->redaction());
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return *r;
+}
+
+std::string Redacted(const Redactor& r, std::string text) {
+  r.RedactText(&text);
+  return text;
+}
+
+TEST(KeyWords, SplitsAtSeparatorsCaseChangesAndDigits) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(KeyWords("x-api-key"), (V{"x", "api", "key"}));
+  EXPECT_EQ(KeyWords("apiKey"), (V{"api", "Key"}));
+  EXPECT_EQ(KeyWords("xAPIKey"), (V{"x", "API", "Key"}));
+  EXPECT_EQ(KeyWords("API_KEY"), (V{"API", "KEY"}));
+  EXPECT_EQ(KeyWords("oauth2Token"), (V{"oauth", "2", "Token"}));
+  EXPECT_EQ(KeyWords("  user.password  "), (V{"user", "password"}));
+  EXPECT_EQ(NormalizeKey("Access-Token"), "accesstoken");
+}
+
+TEST(SensitiveKeys, EverySpellingOfTheDefaultKeysMatches) {
+  auto r = DefaultRedactor();
+  for (const char* key :
+       {"password", "Password", "PASSWORD", "passwd", "user_password", "userPassword", "dbPassword",
+        "password1", "pass_word", "passwords", "MYSQL_PWD", "passphrase", "secret", "client_secret",
+        "clientSecret", "client-secret", "AWS_SECRET_ACCESS_KEY", "secretKey", "secrets", "token",
+        "access_token", "accessToken", "access-token", "refresh_token", "refreshToken", "id_token",
+        "authToken", "X-Auth-Token", "api_key", "apiKey", "api-key", "x-api-key", "X-API-KEY",
+        "APIKEY", "apikey", "ApiKey", "auth", "Authorization", "authorization", "private_key",
+        "privateKey", "PRIVATE-KEY", "cookie", "Cookie", "Set-Cookie", "cookies", "session",
+        "sessionId", "session_id", "credentials", "credential", "connectionString", "DSN"}) {
+    EXPECT_TRUE(r->IsSensitiveKey(key)) << key;
+  }
+}
+
+TEST(SensitiveKeys, NearMissesAreLeftAlone) {
+  auto r = DefaultRedactor();
+  for (const char* key :
+       {"author", "authors", "oauth", "tokens", "total_tokens", "max_tokens", "tokenizer",
+        "passage", "pass", "word", "secretary", "keyboard", "api", "key", "apiVersion", "private",
+        "cookbook", "sessions", "username", "email", "id", "name", ""}) {
+    EXPECT_FALSE(r->IsSensitiveKey(key)) << key;
+  }
+}
+
+struct PatternCase {
+  const char* name;
+  std::string in;
+  std::string out;
+};
+
+TEST(ValuePatterns, TruePositives) {
+  auto r = DefaultRedactor();
+  const std::string jwt =
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+      "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+  const std::vector<PatternCase> cases = {
+      {"bearer", "Authorization: Bearer abc123DEF456ghi789", "Authorization: Bearer [REDACTED]"},
+      {"bearer lower", "bearer    abcdefghijklmnop==", "bearer    [REDACTED]"},
+      {"basic", "Authorization: Basic dXNlcjpodW50ZXIy", "Authorization: Basic [REDACTED]"},
+      {"jwt", "token is " + jwt + " ok", "token is [REDACTED] ok"},
+      {"pem",
+       "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7b\n+/abc=\n-----END RSA PRIVATE "
+       "KEY-----\ndone",
+       "key:\n[REDACTED]\ndone"},
+      {"pem openssh", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk=",
+       "[REDACTED]"},
+      {"aws id", "id=AKIAIOSFODNN7EXAMPLE.", "id=[REDACTED]."},
+      {"aws secret", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+       "aws_secret_access_key = [REDACTED]"},
+      {"github", "ghp_" + std::string(36, 'a'), "[REDACTED]"},
+      {"github pat", "github_pat_11ABCDEFG0123456789_abcdefghijkl", "[REDACTED]"},
+      {"gitlab", "glpat-abcdefghij0123456789", "[REDACTED]"},
+      {"slack", "xoxb-123456789012-abcdefghij", "[REDACTED]"},
+      {"slack webhook", "POST https://hooks.slack.com/services/T000/B000/XXXX now",
+       "POST [REDACTED] now"},
+      {"stripe", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "[REDACTED]"},
+      {"google", "AIzaSyA-abcdefghijklmnopqrstuvwxyz12345", "[REDACTED]"},
+      {"openai", "OPENAI=sk-proj-abcdefghijklmnopqrstuvwx", "OPENAI=[REDACTED]"},
+      {"anthropic", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz", "[REDACTED]"},
+      {"npm", "npm_" + std::string(36, 'b'), "[REDACTED]"},
+      {"hugging face", "hf_" + std::string(34, 'c'), "[REDACTED]"},
+      {"url password", "postgres://app:s3cr3t!@db:5432/x", "postgres://app:[REDACTED]@db:5432/x"},
+      {"assignment", "login password=hunter2 ok", "login password=[REDACTED] ok"},
+      {"assignment json", R"({"api_key": "abc123"})", R"({"api_key": "[REDACTED]"})"},
+      {"assignment colon", "Token: qwerty", "Token: [REDACTED]"},
+  };
+  for (const PatternCase& c : cases) EXPECT_EQ(Redacted(*r, c.in), c.out) << c.name;
+}
+
+TEST(ValuePatterns, NearMissesAreLeftAlone) {
+  auto r = DefaultRedactor();
+  for (const std::string& text : std::vector<std::string>{
+           "Bearer", "the bearer of bad news", "basic arithmetic", "eyJhbGciOi only a header",
+           "-----BEGIN PUBLIC KEY-----\nMIIBIjANBg", "-----BEGIN CERTIFICATE-----\nMIIB",
+           "AKIA1234", "akiaiosfodnn7example", "ghp_short", "sk_live_short", "sk-short",
+           "skeleton-key-abcdefghijklmnopqrstuvwxyz", "https://example.com/path",
+           "https://user@example.com/", "passwordless login", "tokens: 4096", "max_tokens=100",
+           "my secretary", "AIza too short", "hf_short", "npm_short", "xox-abc"}) {
+    EXPECT_EQ(Redacted(*r, text), text) << text;
+  }
+}
+
+TEST(Literals, TheSecretItsHexAndBase64AreCaught) {
+  RedactionPolicy p;
+  p.set_enabled(true);
+  p.add_literals("hunter2-correct-horse");
+  auto r = Redactor::Create(p);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Redactor& red = **r;
+  EXPECT_EQ(Redacted(red, "pw hunter2-correct-horse!"), "pw [REDACTED]!");
+  EXPECT_EQ(Redacted(red, "hex 68756e746572322d636f72726563742d686f727365"), "hex [REDACTED]");
+  EXPECT_EQ(Redacted(red, "HEX 68756E746572322D636F72726563742D686F727365"), "HEX [REDACTED]");
+  // base64("hunter2-correct-horse"), and inside longer base64 at each alignment.
+  EXPECT_NE(Redacted(red, "aHVudGVyMi1jb3JyZWN0LWhvcnNl"), "aHVudGVyMi1jb3JyZWN0LWhvcnNl");
+  for (const char* shifted : {"eGFodW50ZXIyLWNvcnJlY3QtaG9yc2U=",       // "xa" + secret
+                              "eGh1bnRlcjItY29ycmVjdC1ob3JzZQ==",       // "x" + secret
+                              "eHh4aHVudGVyMi1jb3JyZWN0LWhvcnNl"}) {   // "xxx" + secret
+    EXPECT_NE(Redacted(red, shifted).find("[REDACTED]"), std::string::npos) << shifted;
+  }
+  EXPECT_EQ(Redacted(red, "hunter2-correct-hors"), "hunter2-correct-hors");  // one byte short
+}
+
+TEST(Literals, ShortLiteralsAreRefused) {
+  RedactionPolicy p;
+  p.set_enabled(true);
+  p.add_literals("abc");
+  auto r = Redactor::Create(p);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("redaction.literals"), std::string::npos);
+}
+
+TEST(Policy, AddAndRemoveEditTheDefaultLists) {
+  auto p = PolicyFromText(
+      "redaction { add_keys: \"employee_ssn\" remove_keys: \"session\" "
+      "add_patterns { name: \"ticket\" regex: \"TCK-[0-9]{6}\" } remove_patterns: \"jwt\" }",
+      "test", "test");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  auto r = Redactor::Create(p->redaction());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE((*r)->IsSensitiveKey("employeeSSN"));
+  EXPECT_FALSE((*r)->IsSensitiveKey("sessionId"));
+  EXPECT_TRUE((*r)->IsSensitiveKey("password"));
+  EXPECT_EQ(Redacted(**r, "see TCK-123456"), "see [REDACTED]");
+  const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc";
+  EXPECT_EQ(Redacted(**r, jwt), jwt);
+}
+
+TEST(Policy, SettingKeysReplacesTheList) {
+  auto p = PolicyFromText("redaction { keys: \"pin\" }", "test", "test");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  auto r = Redactor::Create(p->redaction());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE((*r)->IsSensitiveKey("cardPin"));
+  EXPECT_FALSE((*r)->IsSensitiveKey("password"));
+}
+
+TEST(Policy, BadPatternsAndUnknownRemovalsFailNamingTheField) {
+  for (const char* text : {"redaction { add_patterns { name: \"x\" regex: \"(unclosed\" } }",
+                           "redaction { add_patterns { name: \"e\" regex: \"a*\" } }",
+                           "redaction { add_patterns { name: \"b\" regex: \"(a)\\\\1\" } }",
+                           "redaction { remove_patterns: \"no_such\" }",
+                           "redaction { remove_keys: \"no_such_key\" }"}) {
+    auto p = PolicyFromText(text, "test.textproto", "test.textproto");
+    ASSERT_FALSE(p.ok()) << text;
+    EXPECT_NE(p.status().message().find("redaction"), std::string::npos) << p.status().message();
+  }
+}
+
+TEST(Policy, DisabledRedactsNothing) {
+  auto p = PolicyFromText("redaction { enabled: false }", "test", "test");
+  ASSERT_TRUE(p.ok());
+  auto r = Redactor::Create(p->redaction());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE((*r)->IsSensitiveKey("password"));
+  EXPECT_EQ(Redacted(**r, "Bearer abcdefghijklmnop"), "Bearer abcdefghijklmnop");
+}
+
+TEST(Lines, ASecretSplitAcrossTwoLinesIsCaughtInBoth) {
+  RedactionPolicy p;
+  p.set_enabled(true);
+  p.add_literals("correct-horse-battery");
+  auto r = Redactor::Create(p);
+  ASSERT_TRUE(r.ok());
+  Redactor::LineState state;
+  std::string a = "first half: correct-hor", b = "se-battery and more";
+  std::vector<std::string*> lines = {&a, &b};
+  std::vector<bool> changed;
+  (*r)->RedactLines(lines, &state, &changed);
+  EXPECT_EQ(a, "first half: [REDACTED]");
+  EXPECT_EQ(b, "[REDACTED] and more");
+  EXPECT_EQ(changed, (std::vector<bool>{true, true}));
+
+  // Across two batches: the first line is already delivered; the second
+  // part is still caught.
+  std::string c = "again correct-hors";
+  std::string d = "e-battery!";
+  std::vector<std::string*> first = {&c}, second = {&d};
+  (*r)->RedactLines(first, &state, &changed);
+  EXPECT_EQ(c, "again correct-hors");
+  (*r)->RedactLines(second, &state, &changed);
+  EXPECT_EQ(d, "[REDACTED]!");
+}
+
+TEST(Lines, UnrelatedLinesAreNotJoinedIntoMatches) {
+  auto r = DefaultRedactor();
+  Redactor::LineState state;
+  std::string a = "loading", b = "done in 3 ms";
+  std::vector<std::string*> lines = {&a, &b};
+  std::vector<bool> changed;
+  r->RedactLines(lines, &state, &changed);
+  EXPECT_EQ(a, "loading");
+  EXPECT_EQ(b, "done in 3 ms");
+}
+
+}  // namespace
+}  // namespace stockade::policy
