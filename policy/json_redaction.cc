@@ -213,7 +213,20 @@ class Walker {
     }
     const std::size_t start = pos_;
     while (pos_ < in_.size() && IsScalarByte(in_[pos_])) ++pos_;
-    return pos_ > start;
+    if (pos_ == start) return false;
+    NumberToken(start, pos_);
+    return true;
+  }
+
+  // A number (or true/false/null) can be a registered literal, a PIN say:
+  // it becomes the replacement string.
+  void NumberToken(std::size_t start, std::size_t end) {
+    const std::string_view token = in_.substr(start, end - start);
+    if (!OverlapsDocumentSpan(start, end) && !r_.MayMatchAnchored(token)) return;
+    std::string text(token);
+    if (!r_.RedactText(&text)) return;
+    Replace(start, end, Quoted(text));
+    Record();
   }
 
   // The whole value under a sensitive key becomes the replacement.

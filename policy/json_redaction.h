@@ -3,7 +3,8 @@
 // A value under a sensitive key (Redactor::IsSensitiveKey) is replaced
 // whole, objects and arrays included, by the replacement as a JSON string;
 // null, true, false and "" are left alone since they hide nothing. Every
-// other string, keys included, goes through the value patterns. The pass
+// other string, keys included, and every number goes through the value
+// patterns (a number that matches becomes a string). The pass
 // keeps a stack of where it is, so it reports the JSON path of each
 // replacement ("$.user.password", "$.items[2].token", "$[\"x-api-key\"]")
 // and never the value, and nesting depth costs no C++ stack.

@@ -11,11 +11,11 @@
 #include "policy/presets.h"
 #include "policy/redaction.h"
 #include "policy/syscall_policy.h"
+#include "proto/frame.h"
 
 namespace stockade::policy {
 namespace {
 
-constexpr std::uint64_t kMaxResultBytes = std::uint64_t{1} << 30;
 constexpr std::uint64_t kMaxMemoryBytes = std::uint64_t{1} << 40;
 
 class CollectErrors : public google::protobuf::io::ErrorCollector {
@@ -72,10 +72,10 @@ Status ValidatePolicy(const Policy& p) {
   STOCKADE_RETURN_IF_ERROR(need(l.max_output_bytes() >= l.output_bytes(),
                                 "limits.max_output_bytes must be >= output_bytes"));
   STOCKADE_RETURN_IF_ERROR(need(l.result_bytes() > 0, "limits.result_bytes must be > 0"));
-  // A result travels in one frame of result_bytes + 1 MiB, which protobuf
-  // must parse (it refuses 2 GiB and more) and a u32 header must state.
-  STOCKADE_RETURN_IF_ERROR(need(l.result_bytes() <= kMaxResultBytes,
-                                "limits.result_bytes must be <= 1 GiB (1073741824)"));
+  // A worker sends at most wire::kMaxResultValueBytes of JSON (twice the
+  // cap travels whole, for head and tail): a larger cap could not be kept.
+  STOCKADE_RETURN_IF_ERROR(need(l.result_bytes() <= wire::kMaxResultValueBytes,
+                                "limits.result_bytes must be <= 32 MiB (33554432)"));
   // RLIMIT_AS and the cgroup limit are heap ceiling + overhead: the sum must
   // not wrap around to a tiny limit.
   STOCKADE_RETURN_IF_ERROR(need(l.max_memory_bytes() <= kMaxMemoryBytes,

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <mutex>
 #include <cctype>
 #include <utility>
 
@@ -58,6 +59,21 @@ std::string_view HeadOf(std::string_view s, std::size_t window) {
   std::size_t end = window;
   while (end > 0 && IsContinuation(static_cast<unsigned char>(s[end]))) --end;
   return s.substr(0, end);
+}
+
+// Sorted by start, overlapping or touching spans joined.
+void SortAndMerge(std::vector<Redactor::Span>* spans) {
+  using Span = Redactor::Span;
+  std::sort(spans->begin(), spans->end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::vector<Span> merged;
+  for (const Span& s : *spans) {
+    if (!merged.empty() && s.begin <= merged.back().end) {
+      merged.back().end = std::max(merged.back().end, s.end);
+    } else {
+      merged.push_back(s);
+    }
+  }
+  *spans = std::move(merged);
 }
 
 RE2::Options PatternOptions() {
@@ -166,6 +182,27 @@ std::string LiteralAlternation(std::string_view secret) {
 }
 
 StatusOr<std::shared_ptr<const Redactor>> Redactor::Create(const RedactionPolicy& policy) {
+  // Compiling the default patterns takes milliseconds, and a policy is
+  // compiled once to validate it and again by the pool that uses it: the
+  // last one compiled is kept for the next identical request.
+  static std::mutex mu;
+  static std::string last_key;
+  static std::shared_ptr<const Redactor> last;
+  std::string key = policy.SerializeAsString();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (last != nullptr && key == last_key) return last;
+  }
+  auto made = Compile(policy);
+  if (made.ok()) {
+    std::lock_guard<std::mutex> lock(mu);
+    last_key = std::move(key);
+    last = *made;
+  }
+  return made;
+}
+
+StatusOr<std::shared_ptr<const Redactor>> Redactor::Compile(const RedactionPolicy& policy) {
   std::shared_ptr<Redactor> r(new Redactor());
   r->enabled_ = policy.enabled();
   r->replacement_ = policy.has_replacement() ? policy.replacement() : "[REDACTED]";
@@ -209,7 +246,7 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Create(const RedactionPolicy
     patterns.erase(it, patterns.end());
   }
 
-  std::string any, unanchored, anchored;
+  std::string unanchored, anchored;
   auto join = [](std::string* to, const std::string& re) {
     if (!to->empty()) *to += '|';
     *to += "(?:" + re + ")";
@@ -222,7 +259,6 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Create(const RedactionPolicy
     if (RE2::FullMatch("", *re)) {
       return Status::Error(label + " matches the empty string; it would redact nothing useful");
     }
-    join(&any, p.regex());
     join(UsesTextAnchors(p.regex()) ? &anchored : &unanchored, p.regex());
     r->patterns_.push_back(std::move(re));
   }
@@ -239,7 +275,6 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Create(const RedactionPolicy
   if (!literals.empty()) {
     auto re = std::make_unique<RE2>(literals, PatternOptions());
     if (!re->ok()) return Status::Error("policy: redaction.literals: " + re->error());
-    join(&any, literals);
     join(&unanchored, literals);
     r->patterns_.push_back(std::move(re));
   }
@@ -247,10 +282,9 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Create(const RedactionPolicy
   const std::string never = "[^\\x00-\\x{10FFFF}]";
   RE2::Options o = PatternOptions();
   o.set_never_capture(true);
-  r->any_ = std::make_unique<RE2>(any.empty() ? never : any, o);
   r->any_unanchored_ = std::make_unique<RE2>(unanchored.empty() ? never : unanchored, o);
   if (!anchored.empty()) r->any_anchored_ = std::make_unique<RE2>(anchored, o);
-  for (const RE2* re : {r->any_.get(), r->any_unanchored_.get(), r->any_anchored_.get()}) {
+  for (const RE2* re : {r->any_unanchored_.get(), r->any_anchored_.get()}) {
     if (re != nullptr && !re->ok()) {
       return Status::Error("policy: redaction patterns together: " + re->error());
     }
@@ -286,7 +320,9 @@ bool Redactor::IsSensitiveKey(std::string_view key) const {
 }
 
 bool Redactor::MayMatch(std::string_view text) const {
-  return enabled_ && !text.empty() && RE2::PartialMatch(text, *any_);
+  return enabled_ && !text.empty() &&
+         (RE2::PartialMatch(text, *any_unanchored_) ||
+          (any_anchored_ != nullptr && RE2::PartialMatch(text, *any_anchored_)));
 }
 
 bool Redactor::MayMatchAnchored(std::string_view text) const {
@@ -323,16 +359,7 @@ void Redactor::FindSpans(std::string_view text, std::vector<Span>* out) const {
       pos = match_end > pos ? match_end : pos + 1;
     }
   }
-  std::sort(out->begin(), out->end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
-  std::vector<Span> merged;
-  for (const Span& s : *out) {
-    if (!merged.empty() && s.begin <= merged.back().end) {
-      merged.back().end = std::max(merged.back().end, s.end);
-    } else {
-      merged.push_back(s);
-    }
-  }
-  *out = std::move(merged);
+  SortAndMerge(out);
 }
 
 bool Redactor::Apply(const std::vector<Span>& spans, std::string* text) const {
@@ -359,10 +386,14 @@ bool Redactor::RedactText(std::string* text) const {
 void Redactor::RedactLines(std::vector<std::string*>& lines, LineState* state,
                            std::vector<bool>* changed) const {
   changed->assign(lines.size(), false);
-  if (!enabled_) return;
-  for (std::size_t i = 0; i < lines.size(); ++i) (*changed)[i] = RedactText(lines[i]);
+  if (!enabled_ || lines.empty()) return;
+  // Every match is found in the lines as the script wrote them, and only
+  // then replaced: a boundary search over text already redacted could
+  // start a match inside a replacement and swallow what follows it.
+  std::vector<std::vector<Span>> spans(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) FindSpans(*lines[i], &spans[i]);
 
-  std::vector<Span> spans;
+  std::vector<Span> across, tail_alone;
   std::string joined;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string_view before = i == 0 ? std::string_view(state->tail_)
@@ -372,20 +403,34 @@ void Redactor::RedactLines(std::vector<std::string*>& lines, LineState* state,
     const std::size_t cut = before.size();
     joined.assign(before);
     joined.append(after);
-    FindSpans(joined, &spans);
-    for (const Span& s : spans) {
+    FindSpans(joined, &across);
+    bool have_alone = false;
+    for (const Span& s : across) {
       if (s.begin >= cut || s.end <= cut) continue;  // not across the boundary
-      if (i > 0) {
-        std::string& prev = *lines[i - 1];
-        prev.replace(prev.size() - cut + s.begin, std::string::npos, replacement_);
-        (*changed)[i - 1] = true;
+      // A match the first line already has up to its end is not a split
+      // secret: a greedy pattern ("Bearer <token>") would otherwise run on
+      // into the next line's first word.
+      if (!have_alone) {
+        FindSpans(before, &tail_alone);
+        have_alone = true;
       }
-      lines[i]->replace(0, s.end - cut, replacement_);
-      (*changed)[i] = true;
-      break;  // the two lines have changed; one spanning match per boundary
+      const bool already = std::any_of(tail_alone.begin(), tail_alone.end(), [&](const Span& a) {
+        return a.end == cut && a.begin <= s.begin;
+      });
+      if (already) continue;
+      if (i > 0) {
+        const std::size_t size = lines[i - 1]->size();
+        spans[i - 1].push_back(Span{size - cut + s.begin, size});
+      }
+      spans[i].push_back(Span{0, s.end - cut});
     }
   }
-  if (!lines.empty()) state->tail_ = std::string(TailOf(*lines.back(), LineState::kWindow));
+  state->tail_ = std::string(TailOf(*lines.back(), LineState::kWindow));
+
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    SortAndMerge(&spans[i]);
+    (*changed)[i] = Apply(spans[i], lines[i]);
+  }
 }
 
 }  // namespace stockade::policy

@@ -32,7 +32,8 @@ namespace stockade::policy {
 class Redactor {
  public:
   // Fails, naming the field, on a pattern RE2 refuses or a literal shorter
-  // than kMinLiteralBytes.
+  // than kMinLiteralBytes. Returns the previous Redactor when the policy is
+  // the same as last time (compiling takes milliseconds).
   static StatusOr<std::shared_ptr<const Redactor>> Create(const RedactionPolicy& policy);
   ~Redactor();
   Redactor(const Redactor&) = delete;
@@ -81,6 +82,7 @@ class Redactor {
 
  private:
   Redactor() = default;
+  static StatusOr<std::shared_ptr<const Redactor>> Compile(const RedactionPolicy& policy);
   // Sorted, non-overlapping spans to replace in text.
   void FindSpans(std::string_view text, std::vector<Span>* out) const;
   bool Apply(const std::vector<Span>& spans, std::string* text) const;
@@ -91,9 +93,9 @@ class Redactor {
   std::size_t max_key_bytes_ = 0;
   bool key_first_[256] = {};  // first bytes of keys_ entries
   std::vector<std::unique_ptr<re2::RE2>> patterns_;
-  // Every pattern and literal in one alternation, without groups: one
-  // linear scan says whether a string needs the per-pattern passes at all.
-  std::unique_ptr<re2::RE2> any_;
+  // Every pattern and literal in one alternation without groups (those
+  // with text anchors apart): one linear scan says whether a string needs
+  // the per-pattern passes at all.
   std::unique_ptr<re2::RE2> any_unanchored_;
   std::unique_ptr<re2::RE2> any_anchored_;  // null when no pattern uses anchors
 };
@@ -117,7 +119,8 @@ class Redactor::LineState {
 std::string NormalizeKey(std::string_view key);
 
 // The words of a key: split at non-alphanumerics and at case changes
-// ("xAPIKey" -> x, API, Key; "oauth2Token" -> oauth2, Token).
+// and between letters and digits ("xAPIKey" -> x, API, Key; "oauth2Token"
+// -> oauth, 2, Token).
 std::vector<std::string_view> KeyWords(std::string_view key);
 
 // The regular expression body matching `secret` itself, its hex (either

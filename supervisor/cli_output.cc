@@ -35,6 +35,7 @@ std::string HumanFailure(const api::ExecutionResult& r) {
       out += ")";
     }
     out += "\n";
+    if (!e.excerpt().empty()) out += e.excerpt() + "\n";
     if (!e.stack().empty() && r.status() == api::RUNTIME_ERROR) out += e.stack() + "\n";
   } else {
     out = std::string(policy::StatusName(r.status()));

@@ -208,8 +208,10 @@ int ServeCommand(int argc, char** argv) {
       Status st = reloaded.ok() ? supervisor.ReloadOnIoThread(*reloaded) : reloaded.status();
       if (st.ok()) {
         Log(LogLevel::kInfo, "reload", {{"policy", supervisor.policy().name()},
-                                         {"detail", "new workers use the new policy; daemon {} "
-                                                    "and cgroup {} settings apply on restart"}});
+                                         {"detail", "new workers and runs use the new policy; the HTTP "
+                                                    "limits and result retention (daemon.*, except "
+                                                    "max_in_flight_per_key and drain_timeout_ms), "
+                                                    "cgroup.mode and namespaces apply on restart"}});
       } else {
         Log(LogLevel::kError, "reload_failed", {{"error", st.message()}});
       }

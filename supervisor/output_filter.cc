@@ -42,6 +42,7 @@ void OutputFilter::FilterResult(api::ExecutionResult* r, bool value_incomplete) 
       bool changed = redactor_->RedactText(e->mutable_message());
       changed = redactor_->RedactText(e->mutable_stack()) || changed;
       changed = redactor_->RedactText(e->mutable_name()) || changed;
+      changed = redactor_->RedactText(e->mutable_excerpt()) || changed;
       red.set_error(changed);
     }
     red.set_detail(redactor_->RedactText(r->mutable_detail()));

@@ -8,6 +8,7 @@
 #include "api.pb.h"
 #include "worker/js_values.h"
 #include "worker/script_error.h"
+#include "worker/source_excerpt.h"
 #include "worker/utf8.h"
 
 namespace stockade::worker {
@@ -32,6 +33,34 @@ constexpr char kDefaultFilename[] = "script.js";
 std::uint64_t ValueBudget(const wire::Execute& execute) {
   const std::uint64_t requested = execute.limits().result_bytes();
   return wire::ResultValueBudget(requested != 0 ? requested : wire::kMaxResultValueBytes);
+}
+
+// The compiler's patched-in offset (worker/CMakeLists.txt) of where it
+// stopped, turned into a column and an excerpt. The line Duktape counted
+// wins if the two ever disagree.
+void AddSourcePosition(duk_context* ctx, duk_idx_t idx, const std::string& code,
+                       api::ScriptError* error) {
+  std::string unused;
+  double offset = 0;
+  if (SafeGetProp(ctx, idx, DUK_HIDDEN_SYMBOL("StockadeSourceOffset"), 0, &unused, &offset) !=
+          DUK_TYPE_NUMBER ||
+      !(offset >= 0)) {
+    return;
+  }
+  const SourcePosition pos = PositionAt(code, static_cast<std::size_t>(offset));
+  if (error->line() == 0) error->set_line(pos.line);
+  if (error->line() == pos.line) {
+    error->set_column(pos.column);
+    // "parse error (line 2)" -> "parse error (line 2, column 9)", in the
+    // message and the stack's first line alike.
+    const std::string from = "(line " + std::to_string(pos.line);
+    const std::string to = from + ", column " + std::to_string(pos.column);
+    for (std::string* text : {error->mutable_message(), error->mutable_stack()}) {
+      const std::size_t at = text->find(from);
+      if (at != std::string::npos) text->replace(at, from.size(), to);
+    }
+  }
+  error->set_excerpt(pos.excerpt);
 }
 
 }  // namespace
@@ -144,6 +173,7 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   }
   if (!limit_tripped && (phase == Phase::kCompileError || phase == Phase::kRuntimeError)) {
     result->set_detail(ExtractScriptError(env, -1, result->mutable_error()));
+    if (phase == Phase::kCompileError) AddSourcePosition(env, -1, code, result->mutable_error());
     result->set_status(phase == Phase::kCompileError ? api::SYNTAX_ERROR : api::RUNTIME_ERROR);
   } else if (phase == Phase::kEncodeError) {
     // `why` is whatever a toJSON or getter threw: capped like any error text.

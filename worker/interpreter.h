@@ -6,13 +6,17 @@
 //   TIMEOUT       the deadline tripped at any point of the run (even if a
 //                 catch block produced a value afterwards)
 //   MEMORY_LIMIT  the capped allocator refused an allocation
-//   SYNTAX_ERROR  the code did not compile (error.line set)
+//   SYNTAX_ERROR  the code did not compile (error line, column and excerpt
+//                 set; nothing_ran, so the run does not count)
 //   RUNTIME_ERROR an uncaught throw, or a result that cannot be encoded
 //                 (cycle, throwing toJSON)
-//   OUTPUT_LIMIT  the JSON result is over limits.result_bytes (the encoder
-//                 is stopped soon past the cap: a huge result costs neither
-//                 the heap nor the time to encode all of it)
-//   OK            value_json holds the JSON result ("" for undefined)
+//   OK            value_json holds the JSON result ("" for undefined). A
+//                 value over limits.result_bytes is still OK: up to
+//                 wire::ResultValueBudget it is sent whole for the
+//                 supervisor to redact and cut to head and tail; past that
+//                 the encoder stops and only the head is sent, marked
+//                 value_incomplete (a huge result costs neither the heap
+//                 nor the time to encode all of it)
 // in that order of precedence. Console lines are streamed to the FrameSink as
 // ConsoleBatch frames during the run and are all sent before Run() returns.
 //

@@ -59,6 +59,18 @@ TEST(JsonRedaction, PatternsApplyToEveryStringIncludingKeysAndEscapedText) {
   EXPECT_EQ(o.r.paths, (Paths{"$[1]", "$[2].note", R"($[3]["[REDACTED]"])", "$[4]"}));
 }
 
+TEST(JsonRedaction, NumbersMatchingALiteralBecomeTheReplacement) {
+  RedactionPolicy p;
+  p.set_enabled(true);
+  p.add_literals("40213377");
+  auto r = Redactor::Create(p);
+  ASSERT_TRUE(r.ok());
+  std::string json = R"({"pin":40213377,"n":1})";
+  JsonRedaction out = RedactJson(**r, &json);
+  EXPECT_EQ(json, R"({"pin":"[REDACTED]","n":1})");
+  EXPECT_EQ(out.paths, (Paths{"$.pin"}));
+}
+
 TEST(JsonRedaction, NothingToRedactLeavesTheTextByteForByte) {
   const std::string in = R"( {"a" : [1, 2.5e3, "x\"y", {"b": null}] , "author": "me"} )";
   auto o = Filter(in);

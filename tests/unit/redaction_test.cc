@@ -102,6 +102,8 @@ TEST(ValuePatterns, TruePositives) {
       {"assignment", "login password=hunter2 ok", "login password=[REDACTED] ok"},
       {"assignment json", R"({"api_key": "abc123"})", R"({"api_key": "[REDACTED]"})"},
       {"assignment colon", "Token: qwerty", "Token: [REDACTED]"},
+      {"assignment suffix", "db_password=x1 dbPassword: x2 MYSQL-PWD=x3",
+       "db_password=[REDACTED] dbPassword: [REDACTED] MYSQL-PWD=[REDACTED]"},
   };
   for (const PatternCase& c : cases) EXPECT_EQ(Redacted(*r, c.in), c.out) << c.name;
 }
@@ -218,6 +220,33 @@ TEST(Lines, ASecretSplitAcrossTwoLinesIsCaughtInBoth) {
   EXPECT_EQ(c, "again correct-hors");
   (*r)->RedactLines(second, &state, &changed);
   EXPECT_EQ(d, "[REDACTED]!");
+}
+
+TEST(Lines, ABoundaryMatchNeverHidesTheNextLinesSecret) {
+  // Matches are found in the lines as written, so the boundary search
+  // cannot start inside the first line's "[REDACTED]" and swallow the
+  // second line's key; and "x" already ends a match on its own line, so
+  // the "{" after it is not taken for the rest of a split value.
+  auto r = DefaultRedactor();
+  Redactor::LineState state;
+  std::string a = "DB-PASSWORD: x", b = "{\"dbPassword\":\"hunter22\"}";
+  std::vector<std::string*> lines = {&a, &b};
+  std::vector<bool> changed;
+  r->RedactLines(lines, &state, &changed);
+  EXPECT_EQ(a, "DB-PASSWORD: [REDACTED]");
+  EXPECT_EQ(b, "{\"dbPassword\":\"[REDACTED]\"}");
+}
+
+TEST(Lines, AGreedyMatchEndingALineDoesNotRunIntoTheNext) {
+  auto r = DefaultRedactor();
+  Redactor::LineState state;
+  std::string a = "Authorization: Bearer abcdefghijklmnop", b = "user ann logged in";
+  std::vector<std::string*> lines = {&a, &b};
+  std::vector<bool> changed;
+  r->RedactLines(lines, &state, &changed);
+  EXPECT_EQ(a, "Authorization: Bearer [REDACTED]");
+  EXPECT_EQ(b, "user ann logged in");
+  EXPECT_EQ(changed, (std::vector<bool>{true, false}));
 }
 
 TEST(Lines, UnrelatedLinesAreNotJoinedIntoMatches) {
