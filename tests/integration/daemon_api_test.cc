@@ -131,6 +131,44 @@ TEST(DaemonApi, EventsStreamEveryLineInOrderThenTheResultThenEnds) {
   EXPECT_TRUE(closed);
 }
 
+TEST(DaemonApi, SecretsAreRedactedInAnswersEventsAndLogs) {
+  DaemonOptions o;
+  o.extra_args = {"--log-code"};
+  auto d = Daemon::Start(o);
+  ASSERT_TRUE(d);
+  const std::string code =
+      "var key = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';\n"
+      "console.log('charging with ' + key);\n"
+      "if (this.fail) throw new Error('bad key ' + key);\n"
+      "({stripe: {apiKey: key}, amount: 42})";
+  const char kSecret[] = "4eC39HqLyjWDarjtT1zdp7dc";
+
+  Reply sync = Post(*d, ExecBody(code, 5000));
+  ASSERT_EQ(sync.status, 200) << sync.error << sync.body;
+  EXPECT_EQ(sync.body.find(kSecret), std::string::npos) << sync.body;
+  const api::Execution e = FromJson<api::Execution>(sync.body);
+  EXPECT_EQ(e.result().value_json(), "{\"stripe\":{\"apiKey\":\"[REDACTED]\"},\"amount\":42}");
+  EXPECT_EQ(e.result().console(0).text(), "charging with [REDACTED]");
+  ASSERT_EQ(e.result().redactions().paths_size(), 1);
+  EXPECT_EQ(e.result().redactions().paths(0), "$.stripe.apiKey");
+
+  // The stored copy, the event stream and an error say no more.
+  Reply again = Get(*d, "/v1/executions/" + e.id());
+  EXPECT_EQ(again.body.find(kSecret), std::string::npos) << again.body;
+  const std::string id = AsyncId(*d, "this.fail = true;\n" + code, 5000);
+  Connection c = Connection::Tcp(d->port());
+  Reply events = c.Request(http::verb::get, "/v1/executions/" + id + "/events");
+  ASSERT_EQ(events.status, 200) << events.error << events.body;
+  EXPECT_EQ(events.body.find(kSecret), std::string::npos) << events.body;
+  EXPECT_NE(events.body.find("bad key [REDACTED]"), std::string::npos) << events.body;
+
+  // The log has the redacted code (--log-code) and the detail, never the key.
+  ASSERT_TRUE(d->WaitForLog("\"status\":\"RUNTIME_ERROR\"", 10s)) << d->log();
+  EXPECT_EQ(d->log().find(kSecret), std::string::npos) << d->log();
+  EXPECT_NE(d->log().find("var key = '[REDACTED]'"), std::string::npos) << d->log();
+  EXPECT_NE(d->log().find("\"detail\":\"Error: bad key [REDACTED]"), std::string::npos) << d->log();
+}
+
 TEST(DaemonApi, EventsArriveWhileTheScriptStillRuns) {
   auto d = Daemon::Start();
   ASSERT_TRUE(d);
