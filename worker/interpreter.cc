@@ -39,7 +39,8 @@ std::uint64_t ValueBudget(const wire::Execute& execute) {
 // stopped, turned into a column and an excerpt. The line Duktape counted
 // wins if the two ever disagree.
 void AddSourcePosition(duk_context* ctx, duk_idx_t idx, const std::string& code,
-                       api::ScriptError* error) {
+                       wire::Result* result) {
+  api::ScriptError* error = result->mutable_error();
   std::string unused;
   double offset = 0;
   if (SafeGetProp(ctx, idx, DUK_HIDDEN_SYMBOL("StockadeSourceOffset"), 0, &unused, &offset) !=
@@ -52,10 +53,11 @@ void AddSourcePosition(duk_context* ctx, duk_idx_t idx, const std::string& code,
   if (error->line() == pos.line) {
     error->set_column(pos.column);
     // "parse error (line 2)" -> "parse error (line 2, column 9)", in the
-    // message and the stack's first line alike.
+    // message, the stack's first line and the detail alike.
     const std::string from = "(line " + std::to_string(pos.line);
     const std::string to = from + ", column " + std::to_string(pos.column);
-    for (std::string* text : {error->mutable_message(), error->mutable_stack()}) {
+    for (std::string* text :
+         {error->mutable_message(), error->mutable_stack(), result->mutable_detail()}) {
       const std::size_t at = text->find(from);
       if (at != std::string::npos) text->replace(at, from.size(), to);
     }
@@ -173,7 +175,7 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   }
   if (!limit_tripped && (phase == Phase::kCompileError || phase == Phase::kRuntimeError)) {
     result->set_detail(ExtractScriptError(env, -1, result->mutable_error()));
-    if (phase == Phase::kCompileError) AddSourcePosition(env, -1, code, result->mutable_error());
+    if (phase == Phase::kCompileError) AddSourcePosition(env, -1, code, result);
     result->set_status(phase == Phase::kCompileError ? api::SYNTAX_ERROR : api::RUNTIME_ERROR);
   } else if (phase == Phase::kEncodeError) {
     // `why` is whatever a toJSON or getter threw: capped like any error text.

@@ -10,11 +10,15 @@
 //   count) says where;
 // - the literal, and every value the default key list marks, is gone from
 //   valid JSON after the pass;
+// - the same bytes split into console lines at '\n' and filtered in two
+//   batches: no line still holds the literal;
 // - for valid JSON, a second pass over the output changes nothing (the
 //   replacement under a sensitive key stays itself). Not for other text:
 //   redacting it as text can close a string the first pass saw unclosed.
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "policy/json_redaction.h"
 #include "policy/policy_loader.h"
@@ -63,5 +67,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     RedactJson(r, &again, 8);
     FUZZ_CHECK(again == out);
   }
+
+  std::vector<std::string> lines(1);
+  for (char c : in) {
+    if (c == '\n') {
+      lines.emplace_back();
+    } else {
+      lines.back().push_back(c);
+    }
+  }
+  Redactor::LineState state;
+  const std::size_t half = lines.size() / 2;
+  for (auto [from, to] : {std::pair<std::size_t, std::size_t>{0, half}, {half, lines.size()}}) {
+    std::vector<std::string*> batch;
+    for (std::size_t i = from; i < to; ++i) batch.push_back(&lines[i]);
+    std::vector<bool> changed;
+    r.RedactLines(batch, &state, &changed);
+    FUZZ_CHECK(changed.size() == batch.size());
+  }
+  for (const std::string& line : lines) FUZZ_CHECK(line.find(kLiteral) == std::string::npos);
   return 0;
 }
