@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
@@ -34,18 +36,78 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
   std::string first_;
 };
 
-}  // namespace
+using ParseInfoTree = google::protobuf::TextFormat::ParseInfoTree;
 
-StatusOr<Policy> ParsePolicyText(std::string_view text, std::string_view source) {
+StatusOr<Policy> Parse(std::string_view text, std::string_view source, ParseInfoTree* where) {
   Policy policy;
   CollectErrors errors(source);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
+  if (where != nullptr) parser.WriteLocationsTo(where);
   if (!parser.ParseFromString(std::string(text), &policy)) {
     return Status::Error(errors.first().empty() ? std::string(source) + ": invalid policy"
                                                 : errors.first());
   }
   return policy;
+}
+
+// "line:column" where the file sets the field at `path` ("limits.timeout_ms"),
+// or "" when it does not.
+std::string LocationOf(const ParseInfoTree& tree, std::string_view path) {
+  const google::protobuf::Descriptor* d = Policy::descriptor();
+  const ParseInfoTree* at = &tree;
+  while (true) {
+    const std::size_t dot = path.find('.');
+    const google::protobuf::FieldDescriptor* f = d->FindFieldByName(std::string(path.substr(0, dot)));
+    if (f == nullptr) return "";
+    const int index = f->is_repeated() ? 0 : -1;
+    if (dot == std::string_view::npos) {
+      const auto loc = at->GetLocation(f, index);
+      if (loc.line < 0) return "";
+      return std::to_string(loc.line + 1) + ":" + std::to_string(loc.column + 1);
+    }
+    if (f->message_type() == nullptr) return "";
+    at = at->GetTreeForNested(f, index);
+    if (at == nullptr) return "";
+    d = f->message_type();
+    path.remove_prefix(dot + 1);
+  }
+}
+
+// A validation error names fields ("policy: limits.max_timeout_ms must be
+// >= timeout_ms"). Points at the first of them the file sets: the dotted
+// path, or a bare name from the same message ("timeout_ms" above).
+std::string LocateValidationError(const std::string& message, const ParseInfoTree& tree) {
+  auto is_name = [](char c) { return (c >= 'a' && c <= 'z') || c == '_' || c == '.' || (c >= '0' && c <= '9'); };
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < message.size();) {
+    if (!is_name(message[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < message.size() && is_name(message[j])) ++j;
+    words.push_back(message.substr(i, j - i));
+    i = j;
+  }
+  std::string parent;
+  for (const std::string& w : words) {
+    if (w.find('.') == std::string::npos || w.front() == '.' || w.back() == '.') continue;
+    if (parent.empty()) parent = w.substr(0, w.rfind('.') + 1);
+    if (std::string loc = LocationOf(tree, w); !loc.empty()) return loc;
+  }
+  if (parent.empty()) return "";
+  for (const std::string& w : words) {
+    if (w.find('.') != std::string::npos) continue;
+    if (std::string loc = LocationOf(tree, parent + w); !loc.empty()) return loc;
+  }
+  return "";
+}
+
+}  // namespace
+
+StatusOr<Policy> ParsePolicyText(std::string_view text, std::string_view source) {
+  return Parse(text, source, nullptr);
 }
 
 Policy MergeOver(const Policy& defaults, const Policy& over) {
@@ -117,9 +179,13 @@ StatusOr<Policy> PolicyFromText(std::string_view text, std::string_view source,
   auto defaults = ParsePolicyText(DefaultPolicyText(), "policy/default.textproto (built in)");
   // The built-in text is tested; failing here is a build defect.
   if (!defaults.ok()) return defaults.status();
-  STOCKADE_ASSIGN_OR_RETURN(Policy over, ParsePolicyText(text, source));
+  ParseInfoTree where;
+  STOCKADE_ASSIGN_OR_RETURN(Policy over, Parse(text, source, &where));
   Policy merged = MergeOver(*defaults, over);
-  STOCKADE_RETURN_IF_ERROR(ValidatePolicy(merged).With(std::string(name)));
+  if (Status st = ValidatePolicy(merged); !st.ok()) {
+    const std::string loc = LocateValidationError(st.message(), where);
+    return st.With(loc.empty() ? std::string(name) : std::string(source) + ":" + loc);
+  }
   return merged;
 }
 

@@ -234,11 +234,13 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Compile(const RedactionPolic
   }
   r->keys_ = std::move(keys);
 
-  std::vector<RedactionPattern> patterns(policy.patterns().begin(), policy.patterns().end());
-  patterns.insert(patterns.end(), policy.add_patterns().begin(), policy.add_patterns().end());
+  // Each pattern with the field it came from, for errors.
+  std::vector<std::pair<RedactionPattern, const char*>> patterns;
+  for (const RedactionPattern& p : policy.patterns()) patterns.emplace_back(p, "patterns");
+  for (const RedactionPattern& p : policy.add_patterns()) patterns.emplace_back(p, "add_patterns");
   for (const std::string& name : policy.remove_patterns()) {
     auto it = std::remove_if(patterns.begin(), patterns.end(),
-                             [&](const RedactionPattern& p) { return p.name() == name; });
+                             [&](const auto& p) { return p.first.name() == name; });
     if (it == patterns.end()) {
       return Status::Error("policy: redaction.remove_patterns names \"" + name +
                            "\", which is not among the patterns");
@@ -251,9 +253,9 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Compile(const RedactionPolic
     if (!to->empty()) *to += '|';
     *to += "(?:" + re + ")";
   };
-  for (const RedactionPattern& p : patterns) {
-    const std::string label = "policy: redaction pattern \"" + p.name() + "\"";
-    if (p.name().empty()) return Status::Error("policy: a redaction pattern has no name");
+  for (const auto& [p, field] : patterns) {
+    const std::string label = std::string("policy: redaction.") + field + " \"" + p.name() + "\"";
+    if (p.name().empty()) return Status::Error(std::string("policy: redaction.") + field + " entry has no name");
     auto re = std::make_unique<RE2>(p.regex(), PatternOptions());
     if (!re->ok()) return Status::Error(label + ": " + re->error());
     if (RE2::FullMatch("", *re)) {

@@ -76,6 +76,24 @@ TEST(PolicyLoader, ParseErrorsNameFileLineAndColumn) {
   unlink(path.c_str());
 }
 
+TEST(PolicyLoader, ValidationErrorsPointAtTheLineThatSetsTheField) {
+  // The error names max_timeout_ms, which the file does not set; the file
+  // sets timeout_ms, the other field named, on line 3.
+  std::string path = WriteTemp("name: \"x\"\nlimits {\n  timeout_ms: 60000\n}\n");
+  auto p = LoadPolicy(path);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message(), path + ":3:3: policy: limits.max_timeout_ms must be >= timeout_ms");
+  unlink(path.c_str());
+
+  path = WriteTemp("redaction {\n  add_keys: \"ok\"\n  add_patterns { name: \"p\" regex: \"(a\" }\n}\n");
+  p = LoadPolicy(path);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find(path + ":3:3: policy: redaction.add_patterns \"p\""),
+            std::string::npos)
+      << p.status().message();
+  unlink(path.c_str());
+}
+
 TEST(PolicyLoader, MissingFileIsAClearError) {
   auto p = LoadPolicy("/nonexistent/policy.textproto");
   ASSERT_FALSE(p.ok());
