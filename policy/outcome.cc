@@ -32,7 +32,10 @@ Outcome ClassifyWorkerDeath(const DeathFacts& f) {
   }
   if (f.deadline_killed) {
     out.status = api::TIMEOUT;
-    out.detail = "the script did not stop at its deadline and was killed";
+    out.detail = f.timeout_ms == 0
+                     ? "the script did not stop at its deadline and was killed"
+                     : "the script did not stop at its timeout of " + std::to_string(f.timeout_ms) +
+                           " ms and was killed " + std::to_string(f.grace_ms) + " ms later";
     return out;
   }
   if (f.fatal_out_of_memory) {

@@ -8,6 +8,8 @@
 // supervisor's own observations outrank anything the worker said.
 #pragma once
 
+#include <cstdint>
+
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,8 @@ struct DeathFacts {
   int signal = 0;             // the signal that ended it, when !exited
   bool cancelled = false;     // the caller cancelled; we killed it
   bool deadline_killed = false;  // we killed it past deadline + grace
+  std::uint64_t timeout_ms = 0;  // ... that deadline, and the grace after it
+  std::uint64_t grace_ms = 0;
   bool framing_killed = false;   // we killed it for a bad frame
   std::string framing_detail;    // what was wrong with the frame
   std::string violation_syscall; // seen by the seccomp listener (supervisor side)

@@ -277,12 +277,14 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleBatchS
   }
 
   deadline_.expires_after(timeout + config_->hard_kill_grace);
-  deadline_.async_wait([weak = weak_from_this(), gen](error_code ec) {
+  deadline_.async_wait([weak = weak_from_this(), gen, timeout](error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->generation_ != gen || self->state_ != State::kBusy) return;
     // The interpreter's own timeout should have fired by now; this worker is
     // stuck where Duktape does not check (a regex, a native loop).
     self->facts_.deadline_killed = true;
+    self->facts_.timeout_ms = static_cast<std::uint64_t>(timeout.count());
+    self->facts_.grace_ms = static_cast<std::uint64_t>(self->config_->hard_kill_grace.count());
     self->KillNow();
   });
 

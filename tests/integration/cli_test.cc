@@ -1,32 +1,20 @@
 // `stockade run` as a user runs it: the real binary on the examples, each
 // outcome with its exit code and what it prints.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
+
+#include "test_support.h"
 
 namespace {
 
-struct Output {
-  int code = -1;
-  std::string out;  // stdout and stderr, in order
-};
+using Output = stockade::testing::ShellOutput;  // stdout and stderr, in order
 
 Output RunCli(const std::string& args, const std::string& stdin_text = "") {
   std::string cmd = std::string(STOCKADE_BIN_DIR) + "/stockade run " + args + " 2>&1";
   // printf interprets escapes such as \377 in stdin_text (which has no %).
   if (!stdin_text.empty()) cmd = "printf '" + stdin_text + "' | " + cmd;
-  Output o;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return o;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
-  const int st = pclose(p);
-  o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return o;
+  return stockade::testing::RunShell(cmd);
 }
 
 std::string Example(const char* name) { return std::string(STOCKADE_SOURCE_DIR) + "/examples/" + name; }

@@ -5,10 +5,6 @@
 // carry a column and an excerpt and do not use up a worker.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -152,27 +148,10 @@ TEST(OutputFilter, SyntaxErrorsHaveAColumnAndExcerptAndDoNotUseUpAWorker) {
   EXPECT_NE(next.worker_id(), worker) << "max_executions 1 no longer holds";
 }
 
-struct Output {
-  int code = -1;
-  std::string out;
-};
-
-Output Shell(const std::string& cmd) {
-  Output o;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return o;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
-  const int st = pclose(p);
-  o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return o;
-}
-
 const std::string kSecretsExample = std::string(STOCKADE_SOURCE_DIR) + "/examples/secrets.js";
 
 TEST(OutputFilter, CliPrintsRedactedOutputAndWhereItWasRedacted) {
-  Output o = Shell(std::string(STOCKADE_BIN_DIR) + "/stockade run " + kSecretsExample + " 2>&1");
+  ShellOutput o = RunShell(std::string(STOCKADE_BIN_DIR) + "/stockade run " + kSecretsExample + " 2>&1");
   EXPECT_EQ(o.code, 0) << o.out;
   for (const char* secret : {"hunter2", "s3cr3t", "AKIAIOSFODNN7EXAMPLE", "abc.def123456789"}) {
     EXPECT_EQ(o.out.find(secret), std::string::npos) << secret << " leaked:\n" << o.out;
@@ -186,7 +165,7 @@ TEST(OutputFilter, CliPrintsRedactedOutputAndWhereItWasRedacted) {
 }
 
 TEST(OutputFilter, CliJsonCarriesTheRedactionsAndNoSecret) {
-  Output o = Shell(std::string(STOCKADE_BIN_DIR) + "/stockade run --json " + kSecretsExample);
+  ShellOutput o = RunShell(std::string(STOCKADE_BIN_DIR) + "/stockade run --json " + kSecretsExample);
   EXPECT_EQ(o.code, 0) << o.out;
   EXPECT_EQ(o.out.find("hunter2"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("\"redactions\":{\"paths\":[\"$.password\",\"$.db.url\",\"$.apiKey\"]"),

@@ -2,10 +2,14 @@
 // binaries built next to the tests.
 #pragma once
 
-#include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <array>
+#include <cstdio>
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "policy/policy_loader.h"
 #include "supervisor/supervisor.h"
@@ -43,6 +47,24 @@ inline api::ExecuteRequest Code(std::string code, std::uint32_t timeout_ms = 0) 
   r.set_code(std::move(code));
   if (timeout_ms) r.mutable_limits()->set_timeout_ms(timeout_ms);
   return r;
+}
+
+// A shell command's exit code and its stdout (add 2>&1 for stderr too).
+struct ShellOutput {
+  int code = -1;
+  std::string out;
+};
+
+inline ShellOutput RunShell(const std::string& cmd) {
+  ShellOutput o;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return o;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
 }
 
 }  // namespace stockade::testing

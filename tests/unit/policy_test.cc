@@ -223,6 +223,17 @@ TEST(Recycle, Decisions) {
   EXPECT_FALSE(ShouldRecycleForRss(p.recycle().max_rss_bytes(), p));
 }
 
+TEST(Outcome, AHardKillNamesTheTimeoutAndTheGrace) {
+  DeathFacts f;
+  f.signal = SIGKILL;
+  f.deadline_killed = true;
+  f.timeout_ms = 1000;
+  f.grace_ms = 20;
+  Outcome o = ClassifyWorkerDeath(f);
+  EXPECT_EQ(o.status, api::TIMEOUT);
+  EXPECT_EQ(o.detail, "the script did not stop at its timeout of 1000 ms and was killed 20 ms later");
+}
+
 TEST(Outcome, SupervisorObservationsOutrankHowTheProcessEnded) {
   DeathFacts f;
   f.signal = SIGKILL;
