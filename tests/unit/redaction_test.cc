@@ -3,6 +3,7 @@
 // console boundary case, and the policy's add/remove editing.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,47 @@ TEST(ValuePatterns, TruePositives) {
   for (const PatternCase& c : cases) EXPECT_EQ(Redacted(*r, c.in), c.out) << c.name;
 }
 
+// One sample per default pattern, each run through a filter holding only
+// that pattern: a pattern added to default.textproto without a sample here
+// fails this test.
+TEST(ValuePatterns, EveryDefaultPatternCatchesItsSampleAlone) {
+  const std::map<std::string, std::string> samples = {
+      {"bearer", "Authorization: Bearer abcdefghijklmnop"},
+      {"basic_auth", "Authorization: Basic dXNlcjpodW50ZXIy"},
+      {"jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"},
+      {"private_key", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----"},
+      {"aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"},
+      {"aws_secret_access_key", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+      {"github_token", "gho_" + std::string(36, 'Z')},
+      {"gitlab_token", "glpat-" + std::string(20, 'x')},
+      {"slack_token", "xoxp-1234567890-abcdef"},
+      {"slack_webhook", "https://hooks.slack.com/services/T0/B0/abc"},
+      {"stripe_key", "rk_test_" + std::string(24, 'a')},
+      {"google_api_key", "AIza" + std::string(35, 'b')},
+      {"openai_anthropic_key", "sk-" + std::string(40, 'c')},
+      {"npm_token", "npm_" + std::string(36, 'd')},
+      {"sendgrid_key", "SG." + std::string(22, 'e') + "." + std::string(43, 'f')},
+      {"huggingface_token", "hf_" + std::string(34, 'g')},
+      {"url_password", "mysql://root:toor@localhost/db"},
+      {"assignment", "client_secret: abc123"},
+  };
+  auto p = LoadPolicy("default");
+  ASSERT_TRUE(p.ok());
+  ASSERT_GT(p->redaction().patterns_size(), 0);
+  for (const RedactionPattern& pattern : p->redaction().patterns()) {
+    auto it = samples.find(pattern.name());
+    ASSERT_NE(it, samples.end()) << "no sample for pattern " << pattern.name();
+    RedactionPolicy only;
+    only.set_enabled(true);
+    *only.add_patterns() = pattern;
+    auto r = Redactor::Create(only);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const std::string out = Redacted(**r, it->second);
+    EXPECT_NE(out, it->second) << pattern.name() << " missed its sample";
+    EXPECT_NE(out.find("[REDACTED]"), std::string::npos) << pattern.name();
+  }
+}
+
 TEST(ValuePatterns, NearMissesAreLeftAlone) {
   auto r = DefaultRedactor();
   for (const std::string& text : std::vector<std::string>{
@@ -116,7 +158,8 @@ TEST(ValuePatterns, NearMissesAreLeftAlone) {
            "AKIA1234", "akiaiosfodnn7example", "ghp_short", "sk_live_short", "sk-short",
            "skeleton-key-abcdefghijklmnopqrstuvwxyz", "https://example.com/path",
            "https://user@example.com/", "passwordless login", "tokens: 4096", "max_tokens=100",
-           "my secretary", "AIza too short", "hf_short", "npm_short", "xox-abc"}) {
+           "my secretary", "AIza too short", "hf_short", "npm_short", "xox-abc",
+           "SG.short.key", "glpat-short", "mysql://root@localhost/db"}) {
     EXPECT_EQ(Redacted(*r, text), text) << text;
   }
 }
