@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "policy/request_validation.h"
+
 namespace stockade::supervisor {
 namespace {
 
@@ -45,21 +47,39 @@ bool ParseLogLevel(std::string_view text, LogLevel* out) {
 
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Whole valid UTF-8 runs go out as they are; a byte that breaks the
+    // encoding becomes U+FFFD, so a log line is always valid JSON text.
+    const std::size_t bad = policy::FindInvalidUtf8(s.substr(i));
+    const std::size_t end = bad == std::string_view::npos ? s.size() : i + bad;
+    for (; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        default:
+          if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out->append(buf);
+          } else if (c == 0xE2 && i + 2 < end && s[i + 1] == '\x80' &&
+                     (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
+            // U+2028 and U+2029 end a line in JavaScript: escaped, as
+            // protobuf's JSON printer does.
+            out->append(s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029");
+            i += 2;
+          } else {
+            out->push_back(static_cast<char>(c));
+          }
+      }
+    }
+    if (i < s.size()) {
+      out->append("\\ufffd");
+      ++i;
     }
   }
   out->push_back('"');
