@@ -83,6 +83,11 @@ void Pool::SpawnSlot(bool elastic) {
   // Nothing in a slot is meant to throw (error codes throughout); if
   // something still does (std::bad_alloc), the slot is logged and started
   // again so the pool keeps its size.
+  // The slot's worker counts as starting from now, before the coroutine
+  // first runs: a job submitted in between is that worker's, and Submit
+  // must not grow the pool for it (the CLI used to start two workers for
+  // its one script).
+  ++stats_.starting;
   asio::co_spawn(io_, RunSlot(elastic), [this, elastic](std::exception_ptr e) {
     if (!e) return;
     try {
@@ -103,7 +108,10 @@ void Pool::SpawnSlot(bool elastic) {
 
 awaitable<void> Pool::RunSlot(bool elastic) {
   auto backoff = std::chrono::milliseconds(50);
+  bool counted = true;  // SpawnSlot counted the first worker as starting
   while (!stopping_) {
+    if (!counted) ++stats_.starting;
+    counted = false;
     const auto spawn_start = Clock::now();
     const std::uint64_t generation = generation_;
     auto started = co_await WorkerProcess::Start(io_, config_, ++next_worker_id_, spawner_);
@@ -112,10 +120,9 @@ awaitable<void> Pool::RunSlot(bool elastic) {
     if (started.ok()) {
       worker = std::move(started).value();
       workers_.push_back(worker);
-      ++stats_.starting;
       ready = co_await worker->WaitReady();
-      --stats_.starting;
     }
+    --stats_.starting;
     if (!ready.ok() && stopping_) {
       // Shutdown kills what it finds, starting workers included: expected.
       Log(LogLevel::kDebug, "worker_spawn_abandoned", {{"error", ready.message()}});
@@ -187,6 +194,7 @@ awaitable<void> Pool::RunSlot(bool elastic) {
       break;
     }
   }
+  if (counted) --stats_.starting;
   if (elastic) --elastic_slots_;
   SlotEnded();
 }

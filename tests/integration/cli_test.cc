@@ -75,6 +75,19 @@ TEST(Cli, FailOnTruncationMakesAnOversizedResultOutputLimit) {
   EXPECT_NE(o.out.find("fail_on_truncation"), std::string::npos) << o.out;
 }
 
+TEST(Cli, OneScriptStartsOneWorker) {
+  // The script is submitted before the pool's first worker has even begun
+  // to spawn; it must wait for that worker, not make the pool grow.
+  Output o = RunCli("--log-level debug -", "1+1");
+  EXPECT_EQ(o.code, 0) << o.out;
+  std::size_t ready = 0;
+  for (std::size_t at = o.out.find("\"event\":\"worker_ready\""); at != std::string::npos;
+       at = o.out.find("\"event\":\"worker_ready\"", at + 1)) {
+    ++ready;
+  }
+  EXPECT_EQ(ready, 1u) << o.out;
+}
+
 TEST(Cli, InvalidUtf8IsAnInvalidRequest) {
   Output o = RunCli("-", "\\377\\376");
   EXPECT_EQ(o.code, 11) << o.out;
