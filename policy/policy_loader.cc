@@ -158,7 +158,10 @@ Status ValidatePolicy(const Policy& p) {
   const std::string& mode = p.cgroup().mode();
   STOCKADE_RETURN_IF_ERROR(need(mode == "auto" || mode == "v2" || mode == "v1" || mode == "none",
                                 "cgroup.mode must be one of auto, v2, v1, none"));
-  STOCKADE_RETURN_IF_ERROR(need(p.identity().uid() != 0 && p.identity().gid() != 0,
+  // With unsafe_keep_root the worker keeps the supervisor's identity and
+  // uid/gid are not used, so they may be anything, 0 included.
+  STOCKADE_RETURN_IF_ERROR(need(p.identity().unsafe_keep_root() ||
+                                    (p.identity().uid() != 0 && p.identity().gid() != 0),
                                 "identity.uid and identity.gid must not be 0 (root); set "
                                 "identity.unsafe_keep_root to keep root on purpose"));
   for (const auto& [field, text] : {std::pair{"namespaces.use", &p.namespaces().use()},

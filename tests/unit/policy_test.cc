@@ -94,6 +94,14 @@ TEST(PolicyLoader, ValidationErrorsPointAtTheLineThatSetsTheField) {
   unlink(path.c_str());
 }
 
+TEST(PolicyLoader, RootIdentityIsRefusedUnlessKeepingRootOnPurpose) {
+  auto refused = PolicyFromText("identity { uid: 0 gid: 0 }", "test", "test");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("unsafe_keep_root"), std::string::npos);
+  auto kept = PolicyFromText("identity { uid: 0 gid: 0 unsafe_keep_root: true }", "test", "test");
+  EXPECT_TRUE(kept.ok()) << kept.status().message();
+}
+
 TEST(PolicyLoader, MissingFileIsAClearError) {
   auto p = LoadPolicy("/nonexistent/policy.textproto");
   ASSERT_FALSE(p.ok());
