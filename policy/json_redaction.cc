@@ -200,6 +200,9 @@ class Walker {
       return SensitiveValue();
     }
     if (c == '{' || c == '[') {
+      // Duktape's encoder stops far sooner (1000 levels); deeper text is not
+      // its output and is filtered as plain text.
+      if (stack_.size() >= kMaxDepth) return false;
       stack_.push_back(Frame{c == '{'});
       ++pos_;
       opened_ = true;
@@ -262,7 +265,13 @@ class Walker {
     std::optional<std::string> decoded;
     if (inner.find('\\') != std::string_view::npos) {
       decoded = Unescape(inner);
-      if (!decoded) return false;
+      if (!decoded) {
+        // Not JSON: the key itself is filtered as plain text, and the path
+        // stops at its object rather than show the key unfiltered.
+        pos_ = start;
+        f.key_raw = {};
+        return false;
+      }
     }
     f.sensitive = r_.IsSensitiveKey(decoded ? std::string_view(*decoded) : inner);
     StringToken(start, pos_, /*is_key=*/true);
@@ -277,10 +286,14 @@ class Walker {
       if (!OverlapsDocumentSpan(start + 1, end - 1) && !r_.MayMatchAnchored(inner)) return;
       if (!r_.MayMatch(inner)) return;
       text.assign(inner);
-    } else {
-      auto decoded = Unescape(inner);
-      if (!decoded || !r_.MayMatch(*decoded)) return;
+    } else if (auto decoded = Unescape(inner)) {
+      if (!r_.MayMatch(*decoded)) return;
       text = std::move(*decoded);
+    } else {
+      // Escapes that do not decode (only a broken worker writes them): the
+      // raw text is searched instead.
+      if (!r_.MayMatch(inner)) return;
+      text.assign(inner);
     }
     if (!r_.RedactText(&text)) return;
     Replace(start, end, Quoted(text));
@@ -296,20 +309,25 @@ class Walker {
 
   // pos_ at a quote; moves past the closing quote. False if there is none.
   bool SkipString() {
+    // One search for the closing quote, moved on only when an escape
+    // covers it: a string of many escapes costs one pass, not one per escape.
+    const char* const base = in_.data();
     std::size_t i = pos_ + 1;
+    const char* q = static_cast<const char*>(std::memchr(base + i, '"', in_.size() - i));
+    if (q == nullptr) return false;
     while (true) {
-      const void* hit = nullptr;
-      const char* base = in_.data() + i;
-      const std::size_t left = in_.size() - i;
-      const char* q = static_cast<const char*>(std::memchr(base, '"', left));
-      if (q == nullptr) return false;
-      hit = std::memchr(base, '\\', static_cast<std::size_t>(q - base));
-      if (hit == nullptr) {
-        pos_ = static_cast<std::size_t>(q - in_.data()) + 1;
+      const char* b = static_cast<const char*>(
+          std::memchr(base + i, '\\', static_cast<std::size_t>(q - (base + i))));
+      if (b == nullptr) {
+        pos_ = static_cast<std::size_t>(q - base) + 1;
         return true;
       }
-      i = static_cast<std::size_t>(static_cast<const char*>(hit) - in_.data()) + 2;
+      i = static_cast<std::size_t>(b - base) + 2;  // past the escaped byte
       if (i > in_.size()) return false;
+      if (base + i > q) {  // the escape was \" : the string goes on
+        q = static_cast<const char*>(std::memchr(base + i, '"', in_.size() - i));
+        if (q == nullptr) return false;
+      }
     }
   }
 
@@ -359,19 +377,31 @@ class Walker {
   }
 
   void Record() {
-    if (result_.paths.size() >= max_paths_) {
+    if (result_.paths.size() >= max_paths_ || path_bytes_ >= kMaxPathBytesTotal) {
       ++result_.paths_omitted;
       return;
     }
     std::string path = "$";
     for (const Frame& f : stack_) {
+      if (path.size() >= kMaxPathBytes) {
+        path += "\xE2\x80\xA6";  // the rest of a very deep path is left out
+        break;
+      }
       if (!f.object) {
         path += "[" + std::to_string(f.index) + "]";
       } else if (f.key_redacted) {
         path += "[" + Quoted(r_.replacement()) + "]";
       } else if (!f.key_raw.empty()) {
         const std::string_view inner = f.key_raw.substr(1, f.key_raw.size() - 2);
-        if (IsIdentifier(inner)) {
+        if (inner.size() > kMaxKeyBytesInPath) {
+          // A huge key would make every path under it huge: its start is
+          // enough to find it.
+          std::string cut(inner.substr(0, kMaxKeyBytesInPath));
+          while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
+          if (!cut.empty() && static_cast<unsigned char>(cut.back()) >= 0xC0) cut.pop_back();
+          while (!cut.empty() && cut.back() == '\\') cut.pop_back();
+          path += "[\"" + cut + "\xE2\x80\xA6\"]";
+        } else if (IsIdentifier(inner)) {
           path += ".";
           path += inner;
         } else {
@@ -381,8 +411,14 @@ class Walker {
         }
       }
     }
+    path_bytes_ += path.size();
     result_.paths.push_back(std::move(path));
   }
+
+  static constexpr std::size_t kMaxDepth = 10000;
+  static constexpr std::size_t kMaxKeyBytesInPath = 64;
+  static constexpr std::size_t kMaxPathBytes = 1024;
+  static constexpr std::size_t kMaxPathBytesTotal = 64 * 1024;
 
   const Redactor& r_;
   std::string_view in_;
@@ -393,6 +429,7 @@ class Walker {
   std::vector<Frame> stack_;
   std::vector<Redactor::Span> spans_;  // FindDocumentSpans over in_
   std::size_t span_ = 0;
+  std::size_t path_bytes_ = 0;  // of result_.paths
   std::string out_;
   JsonRedaction result_;
 };

@@ -10,8 +10,11 @@
 // and never the value, and nesting depth costs no C++ stack.
 //
 // The text comes from a worker, which may be hostile: anything that stops
-// parsing as JSON (including a head cut short by the encoder) is redacted
-// from there on as plain text and reported at the path where it stopped.
+// parsing as JSON (including a head cut short by the encoder, or nesting
+// deeper than 10000) is redacted from there on as plain text and reported
+// at the path where it stopped. The work is linear in the text, and what is
+// reported is bounded: at most max_paths paths, each at most ~1 KiB (keys
+// over 64 bytes are cut in paths), 64 KiB in all; the rest are counted.
 #pragma once
 
 #include <cstddef>

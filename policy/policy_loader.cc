@@ -77,7 +77,34 @@ std::string LocationOf(const ParseInfoTree& tree, std::string_view path) {
 // A validation error names fields ("policy: limits.max_timeout_ms must be
 // >= timeout_ms"). Points at the first of them the file sets: the dotted
 // path, or a bare name from the same message ("timeout_ms" above).
-std::string LocateValidationError(const std::string& message, const ParseInfoTree& tree) {
+// "line:column" of the first occurrence of `needle` in text.
+std::string LocationInText(std::string_view text, std::string_view needle) {
+  const std::size_t at = text.find(needle);
+  if (at == std::string_view::npos) return "";
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(at - line_start + 1);
+}
+
+std::string LocateValidationError(const std::string& message, const ParseInfoTree& tree,
+                                  std::string_view text) {
+  // An entry of a list is named by its quoted value ("bogusKey", "open"):
+  // where the file spells it is more precise than the list's first entry.
+  for (std::size_t open = message.find('"'); open != std::string::npos;) {
+    const std::size_t close = message.find('"', open + 1);
+    if (close == std::string::npos) break;
+    if (close > open + 1) {
+      if (std::string loc = LocationInText(text, message.substr(open, close - open + 1)); !loc.empty()) {
+        return loc;
+      }
+    }
+    open = message.find('"', close + 1);
+  }
   auto is_name = [](char c) { return (c >= 'a' && c <= 'z') || c == '_' || c == '.' || (c >= '0' && c <= '9'); };
   std::vector<std::string> words;
   for (std::size_t i = 0; i < message.size();) {
@@ -186,7 +213,7 @@ StatusOr<Policy> PolicyFromText(std::string_view text, std::string_view source,
   STOCKADE_ASSIGN_OR_RETURN(Policy over, Parse(text, source, &where));
   Policy merged = MergeOver(*defaults, over);
   if (Status st = ValidatePolicy(merged); !st.ok()) {
-    const std::string loc = LocateValidationError(st.message(), where);
+    const std::string loc = LocateValidationError(st.message(), where, text);
     return st.With(loc.empty() ? std::string(name) : std::string(source) + ":" + loc);
   }
   return merged;

@@ -280,6 +280,14 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Compile(const RedactionPolic
     join(&unanchored, literals);
     r->patterns_.push_back(std::move(re));
   }
+  // A PEM key printed line by line: its body lines match nothing alone.
+  // While the policy keeps the private_key pattern, a BEGIN line without
+  // its END opens a block whose lines are replaced whole (RedactLines).
+  if (std::any_of(patterns.begin(), patterns.end(),
+                  [](const auto& p) { return p.first.name() == "private_key"; })) {
+    r->key_begin_ = std::make_unique<RE2>("-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----", PatternOptions());
+    r->key_end_ = std::make_unique<RE2>("-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----", PatternOptions());
+  }
   // Never matches: a filter with no patterns still answers MayMatch.
   const std::string never = "[^\\x00-\\x{10FFFF}]";
   RE2::Options o = PatternOptions();
@@ -302,19 +310,26 @@ bool Redactor::IsSensitiveKey(std::string_view key) const {
   // starts with a word whose first letter starts some entry.
   thread_local std::vector<std::string_view> words;
   words.clear();
+  // A key of millions of words must not keep the buffer's peak for the
+  // thread's life.
+  struct Shrink {
+    ~Shrink() {
+      if (words.capacity() > 1024) std::vector<std::string_view>().swap(words);
+    }
+  } shrink;
   bool any_start = false;
   ForEachWord(key, [&](std::string_view w) {
     words.push_back(w);
     any_start = any_start || key_first_[static_cast<unsigned char>(Lower(w[0]))];
   });
   if (!any_start) return false;
-  thread_local std::string run;
+  thread_local std::string run;  // never longer than max_key_bytes_
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (!key_first_[static_cast<unsigned char>(Lower(words[i][0]))]) continue;
     run.clear();
     for (std::size_t j = i; j < words.size(); ++j) {
+      if (run.size() + words[j].size() > max_key_bytes_) break;
       for (char c : words[j]) run.push_back(Lower(c));
-      if (run.size() > max_key_bytes_) break;
       if (std::binary_search(keys_.begin(), keys_.end(), run)) return true;
     }
   }
@@ -344,7 +359,7 @@ void Redactor::FindDocumentSpans(std::string_view doc, std::vector<Span>* out) c
   }
 }
 
-void Redactor::FindSpans(std::string_view text, std::vector<Span>* out) const {
+void Redactor::FindMatches(std::string_view text, std::vector<Match>* out) const {
   out->clear();
   if (!MayMatch(text)) return;
   re2::StringPiece sub[2];
@@ -354,13 +369,21 @@ void Redactor::FindSpans(std::string_view text, std::vector<Span>* out) const {
     std::size_t pos = 0;
     while (pos <= text.size() &&
            re->Match(whole, pos, text.size(), RE2::UNANCHORED, sub, groups)) {
-      const re2::StringPiece& m = (groups == 2 && sub[1].data() != nullptr) ? sub[1] : sub[0];
-      const auto begin = static_cast<std::size_t>(m.data() - text.data());
-      if (!m.empty()) out->push_back(Span{begin, begin + m.size()});
-      const auto match_end = static_cast<std::size_t>(sub[0].data() - text.data()) + sub[0].size();
-      pos = match_end > pos ? match_end : pos + 1;
+      const re2::StringPiece& r = (groups == 2 && sub[1].data() != nullptr) ? sub[1] : sub[0];
+      const auto begin = static_cast<std::size_t>(sub[0].data() - text.data());
+      const auto end = begin + sub[0].size();
+      const auto rbegin = static_cast<std::size_t>(r.data() - text.data());
+      if (!r.empty()) out->push_back(Match{{begin, end}, {rbegin, rbegin + r.size()}});
+      pos = end > pos ? end : pos + 1;
     }
   }
+}
+
+void Redactor::FindSpans(std::string_view text, std::vector<Span>* out) const {
+  std::vector<Match> matches;
+  FindMatches(text, &matches);
+  out->clear();
+  for (const Match& m : matches) out->push_back(m.replace);
   SortAndMerge(out);
 }
 
@@ -385,6 +408,28 @@ bool Redactor::RedactText(std::string* text) const {
   return Apply(spans, text);
 }
 
+void Redactor::MarkKeyBlocks(const std::vector<std::string*>& lines, LineState* state,
+                             std::vector<std::vector<Span>>* spans) const {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = *lines[i];
+    re2::StringPiece m;
+    if (state->key_block_lines_ > 0) {
+      (*spans)[i].push_back(Span{0, line.size()});
+      const bool ends = RE2::PartialMatch(line, *key_end_);
+      state->key_block_lines_ = ends || state->key_block_lines_ >= LineState::kMaxKeyBlockLines
+                                    ? 0
+                                    : state->key_block_lines_ + 1;
+      continue;
+    }
+    const re2::StringPiece text(line.data(), line.size());
+    if (key_begin_->Match(text, 0, text.size(), RE2::UNANCHORED, &m, 1)) {
+      const auto after = static_cast<std::size_t>(m.data() - line.data()) + m.size();
+      const re2::StringPiece rest(line.data() + after, line.size() - after);
+      if (!RE2::PartialMatch(rest, *key_end_)) state->key_block_lines_ = 1;
+    }
+  }
+}
+
 void Redactor::RedactLines(std::vector<std::string*>& lines, LineState* state,
                            std::vector<bool>* changed) const {
   changed->assign(lines.size(), false);
@@ -394,8 +439,9 @@ void Redactor::RedactLines(std::vector<std::string*>& lines, LineState* state,
   // start a match inside a replacement and swallow what follows it.
   std::vector<std::vector<Span>> spans(lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) FindSpans(*lines[i], &spans[i]);
+  if (key_begin_ != nullptr) MarkKeyBlocks(lines, state, &spans);
 
-  std::vector<Span> across, tail_alone;
+  std::vector<Match> across, tail_alone;
   std::string joined;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string_view before = i == 0 ? std::string_view(state->tail_)
@@ -405,26 +451,31 @@ void Redactor::RedactLines(std::vector<std::string*>& lines, LineState* state,
     const std::size_t cut = before.size();
     joined.assign(before);
     joined.append(after);
-    FindSpans(joined, &across);
+    FindMatches(joined, &across);
     bool have_alone = false;
-    for (const Span& s : across) {
-      if (s.begin >= cut || s.end <= cut) continue;  // not across the boundary
+    for (const Match& m : across) {
+      // Across: the whole match starts on the first line and ends on the
+      // second ("password=" then "hunter2" on the next line counts, though
+      // only the value is replaced).
+      if (m.whole.begin >= cut || m.whole.end <= cut) continue;
       // A match the first line already has up to its end is not a split
       // secret: a greedy pattern ("Bearer <token>") would otherwise run on
       // into the next line's first word.
       if (!have_alone) {
-        FindSpans(before, &tail_alone);
+        FindMatches(before, &tail_alone);
         have_alone = true;
       }
-      const bool already = std::any_of(tail_alone.begin(), tail_alone.end(), [&](const Span& a) {
-        return a.end == cut && a.begin <= s.begin;
+      const bool already = std::any_of(tail_alone.begin(), tail_alone.end(), [&](const Match& a) {
+        return a.whole.end == cut && a.whole.begin <= m.whole.begin;
       });
       if (already) continue;
-      if (i > 0) {
+      if (i > 0 && m.replace.begin < cut) {
         const std::size_t size = lines[i - 1]->size();
-        spans[i - 1].push_back(Span{size - cut + s.begin, size});
+        spans[i - 1].push_back(Span{size - cut + m.replace.begin, size});
       }
-      spans[i].push_back(Span{0, s.end - cut});
+      if (m.replace.end > cut) {
+        spans[i].push_back(Span{m.replace.begin > cut ? m.replace.begin - cut : 0, m.replace.end - cut});
+      }
     }
   }
   state->tail_ = std::string(TailOf(*lines.back(), LineState::kWindow));

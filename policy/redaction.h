@@ -11,10 +11,12 @@
 // operator registers are also caught as their hex and base64 forms.
 //
 // Matching is per string. RedactLines() also catches a match that starts at
-// the end of one console line and ends at the start of the next.
+// the end of one console line and ends at the start of the next, and a PEM
+// private key printed one line at a time.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -85,6 +87,15 @@ class Redactor {
   static StatusOr<std::shared_ptr<const Redactor>> Compile(const RedactionPolicy& policy);
   // Sorted, non-overlapping spans to replace in text.
   void FindSpans(std::string_view text, std::vector<Span>* out) const;
+  // Each match: where the whole match is, and the part to replace (group
+  // 1 when the pattern has one). Unsorted, per pattern.
+  struct Match {
+    Span whole;
+    Span replace;
+  };
+  void FindMatches(std::string_view text, std::vector<Match>* out) const;
+  void MarkKeyBlocks(const std::vector<std::string*>& lines, LineState* state,
+                     std::vector<std::vector<Span>>* spans) const;
   bool Apply(const std::vector<Span>& spans, std::string* text) const;
 
   bool enabled_ = false;
@@ -98,6 +109,10 @@ class Redactor {
   // the per-pattern passes at all.
   std::unique_ptr<re2::RE2> any_unanchored_;
   std::unique_ptr<re2::RE2> any_anchored_;  // null when no pattern uses anchors
+  // A PEM private key's BEGIN and END lines; null without the private_key
+  // pattern.
+  std::unique_ptr<re2::RE2> key_begin_;
+  std::unique_ptr<re2::RE2> key_end_;
 };
 
 // Whether a pattern asserts a text edge (^ $ \A \z outside a class): such
@@ -109,10 +124,14 @@ class Redactor::LineState {
   // How much of the previous line and of the next one a spanning match may
   // cover. A secret split across lines longer than this is not caught.
   static constexpr std::size_t kWindow = 4096;
+  // A private key printed line by line: lines after its BEGIN line are
+  // replaced whole until its END line, or this many lines.
+  static constexpr std::uint32_t kMaxKeyBlockLines = 500;
 
  private:
   friend class Redactor;
   std::string tail_;  // end of the last line already delivered
+  std::uint32_t key_block_lines_ = 0;  // > 0: inside a key block
 };
 
 // "api_key", "apiKey", "API-KEY" -> "apikey": what keys are compared as.

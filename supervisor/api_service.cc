@@ -6,6 +6,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "policy/truncation.h"
 #include "policy/outcome.h"
 #include "supervisor/api_request.h"
 #include "supervisor/json_print.h"
@@ -205,8 +206,10 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
   std::string logged_code;
   if (log_code_) {
     // Code is input, but it can carry the same secrets as output does.
-    logged_code = run.code().substr(0, 4096);
+    // Redacted whole, then cut: a secret across the cut is still caught.
+    logged_code = run.code();
     supervisor_.redactor().RedactText(&logged_code);
+    policy::TruncateHeadTail(&logged_code, 4096, /*head_only=*/true);
   }
   callbacks.on_done = [this, record, logged_code = std::move(logged_code)](api::ExecutionResult result) {
     --in_flight_;
@@ -218,8 +221,12 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
                                     {"run_us", result.metrics().run_time_us()}};
     if (!result.detail().empty()) fields.push_back({"detail", result.detail()});
     if (result.has_redactions()) {
-      fields.push_back({"redacted", static_cast<std::uint64_t>(result.redactions().paths_size() +
-                                                               result.redactions().console_lines_size())});
+      const api::Redactions& red = result.redactions();
+      // Places redacted: value paths (listed or omitted), console lines,
+      // and the error and detail as one each.
+      fields.push_back({"redacted", static_cast<std::uint64_t>(red.paths_size()) + red.paths_omitted() +
+                                        static_cast<std::uint64_t>(red.console_lines_size()) +
+                                        (red.error() ? 1u : 0u) + (red.detail() ? 1u : 0u)});
     }
     if (!logged_code.empty()) fields.push_back({"code", logged_code});
     Log(LogLevel::kInfo, "execution_finished", fields);

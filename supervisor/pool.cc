@@ -421,7 +421,7 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
 
   if (report.worker_died) co_return policy::RecycleReason::kDied;
   // Nothing ran (the code did not compile): not a run of this worker.
-  if (report.result.nothing_ran()) co_return policy::RecycleReason::kNone;
+  if (report.nothing_ran) co_return policy::RecycleReason::kNone;
   recent->push_back(report.result.status() != api::OK);
   while (recent->size() > policy_->recycle().error_window()) recent->pop_front();
   policy::WorkerStats s;

@@ -317,7 +317,10 @@ awaitable<RunReport> WorkerProcess::Execute(wire::Execute request, ConsoleBatchS
         deadline_.cancel();
         // A script that did not compile ran nothing: the worker is as clean
         // as before and the run does not count against it.
-        if (!reply->result().nothing_ran()) ++executions_;
+        report.nothing_ran = reply->result().nothing_ran() &&
+                             reply->result().status() == api::SYNTAX_ERROR &&
+                             reply->result().value_json().empty() && console_bytes == 0;
+        if (!report.nothing_ran) ++executions_;
         cpu_used_us_ += reply->result().cpu_time_us();
         report.result = std::move(*reply->mutable_result());
         state_ = State::kIdle;

@@ -71,6 +71,10 @@ struct RunReport {
   bool worker_died = false;
   wire::Result result;     // valid when !worker_died
   policy::Outcome death;   // valid when worker_died
+  // The code did not compile, so no script ran and the run does not count
+  // against the worker. The worker's word alone is not taken: only a
+  // SYNTAX_ERROR with no value and no console output qualifies.
+  bool nothing_ran = false;
 };
 
 class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {

@@ -85,10 +85,24 @@ TEST(PolicyLoader, ValidationErrorsPointAtTheLineThatSetsTheField) {
   EXPECT_EQ(p.status().message(), path + ":3:3: policy: limits.max_timeout_ms must be >= timeout_ms");
   unlink(path.c_str());
 
+  // A bad entry of a list: its own line, not the list's first entry.
+  path = WriteTemp("redaction {\n  remove_keys: \"session\"\n  remove_keys: \"bogusKey\"\n}\n");
+  p = LoadPolicy(path);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message().find(path + ":3:16: "), 0u) << p.status().message();
+  unlink(path.c_str());
+
+  path = WriteTemp(
+      "seccomp {\n  allow { name: \"read\" reason: \"r\" }\n  allow { name: \"open\" reason: \"o\" }\n}\n");
+  p = LoadPolicy(path);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message().find(path + ":3:17: "), 0u) << p.status().message();
+  unlink(path.c_str());
+
   path = WriteTemp("redaction {\n  add_keys: \"ok\"\n  add_patterns { name: \"p\" regex: \"(a\" }\n}\n");
   p = LoadPolicy(path);
   ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.status().message().find(path + ":3:3: policy: redaction.add_patterns \"p\""),
+  EXPECT_NE(p.status().message().find(path + ":3:24: policy: redaction.add_patterns \"p\""),
             std::string::npos)
       << p.status().message();
   unlink(path.c_str());

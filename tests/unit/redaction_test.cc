@@ -3,7 +3,9 @@
 // console boundary case, and the policy's add/remove editing.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -290,6 +292,58 @@ TEST(Lines, AGreedyMatchEndingALineDoesNotRunIntoTheNext) {
   EXPECT_EQ(a, "Authorization: Bearer [REDACTED]");
   EXPECT_EQ(b, "user ann logged in");
   EXPECT_EQ(changed, (std::vector<bool>{true, false}));
+}
+
+TEST(Lines, APrivateKeyPrintedLineByLineIsReplacedToItsEnd) {
+  auto r = DefaultRedactor();
+  Redactor::LineState state;
+  std::vector<std::string> text = {"key follows",
+                                   "-----BEGIN RSA PRIVATE KEY-----",
+                                   "MIIEowIBAAKCAQEA7bq98jR3kXkqT1ZqYbq",
+                                   "kXkqT1ZqYbq+/abcDEF0123456789==",
+                                   "-----END RSA PRIVATE KEY-----",
+                                   "done"};
+  // In two batches, split inside the key.
+  std::vector<std::string*> first = {&text[0], &text[1], &text[2]};
+  std::vector<std::string*> second = {&text[3], &text[4], &text[5]};
+  std::vector<bool> changed;
+  r->RedactLines(first, &state, &changed);
+  r->RedactLines(second, &state, &changed);
+  EXPECT_EQ(text[0], "key follows");
+  EXPECT_EQ(text[1], "[REDACTED]");
+  EXPECT_EQ(text[2], "[REDACTED]");
+  EXPECT_EQ(text[3], "[REDACTED]");
+  EXPECT_EQ(text[4], "[REDACTED]");
+  EXPECT_EQ(text[5], "done");
+}
+
+TEST(Lines, ALabelAndItsValueOnConsecutiveLinesAreCaught) {
+  auto r = DefaultRedactor();
+  for (auto [a0, b0, b1] : {std::tuple<std::string, std::string, std::string>{
+                                "password=", "hunter2secret", "[REDACTED]"},
+                            {"Authorization: Bearer ", "abcdefghijklmnop", "[REDACTED]"}}) {
+    Redactor::LineState state;
+    std::string a = a0, b = b0;
+    std::vector<std::string*> lines = {&a, &b};
+    std::vector<bool> changed;
+    r->RedactLines(lines, &state, &changed);
+    EXPECT_EQ(a, a0);
+    EXPECT_EQ(b, b1) << a0;
+  }
+}
+
+TEST(ValuePatterns, ManyUnclosedKeyHeadersStayLinear) {
+  // Each BEGIN without an END used to send the search to the end of the
+  // text: quadratic in the number of headers.
+  auto r = DefaultRedactor();
+  std::string text;
+  while (text.size() < 1'000'000) text += "-----BEGIN RSA PRIVATE KEY-----!";
+  const auto start = std::chrono::steady_clock::now();
+  r->RedactText(&text);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(ms, 2000);
+  EXPECT_EQ(text.find("PRIVATE KEY"), std::string::npos);
 }
 
 TEST(Lines, UnrelatedLinesAreNotJoinedIntoMatches) {
