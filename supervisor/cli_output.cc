@@ -85,8 +85,10 @@ int PrintResult(const api::ExecutionResult& result, bool json) {
       WriteAll(STDERR_FILENO, "[stockade] result truncated: " +
                                   std::to_string(result.value().total_bytes()) +
                                   (result.value().total_is_lower_bound() ? "+" : "") +
-                                  " bytes of JSON, head and tail kept in " +
-                                  std::to_string(result.value().kept_bytes()) + "\n");
+                                  " bytes of JSON, " +
+                                  (result.value().total_is_lower_bound() ? "its head" : "head and tail") +
+                                  " kept in " + std::to_string(result.value().kept_bytes()) +
+                                  " bytes\n");
     }
     if (result.has_redactions()) WriteAll(STDERR_FILENO, RedactionNote(result.redactions()));
     if (result.status() == api::OK) {
