@@ -156,6 +156,9 @@ class Pool {
   std::list<IdleWaiter*> idle_;
   std::list<std::shared_ptr<WorkerProcess>> workers_;  // every live worker
   PoolStats stats_;
+  // Filters large results (OutputFilter) so the io thread, which serves every
+  // other worker and connection, is not held for tens of milliseconds.
+  boost::asio::thread_pool filter_{1};
   // Last member: joined first on destruction, after every worker is gone.
   boost::asio::thread_pool spawner_{1};
 };
