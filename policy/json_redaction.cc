@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "policy/json_string.h"
+
 namespace stockade::policy {
 namespace {
 
@@ -435,32 +437,6 @@ class Walker {
 };
 
 }  // namespace
-
-void AppendJsonString(std::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          *out += "\\u00";
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xF]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 JsonRedaction RedactJson(const Redactor& redactor, std::string* json, std::size_t max_paths) {
   if (!redactor.enabled() || json->empty()) return {};

@@ -34,7 +34,4 @@ struct JsonRedaction {
 
 JsonRedaction RedactJson(const Redactor& redactor, std::string* json, std::size_t max_paths = 1000);
 
-// `"text"` with JSON escapes: ", \ and control characters.
-void AppendJsonString(std::string_view text, std::string* out);
-
 }  // namespace stockade::policy

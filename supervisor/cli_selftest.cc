@@ -1,3 +1,4 @@
+#include "policy/json_string.h"
 #include "supervisor/cli_selftest.h"
 
 #include <cstdio>
@@ -60,9 +61,9 @@ int SelftestCommand(int argc, char** argv) {
     if (json) {
       if (i > 0) out += ",";
       out += "{\"name\":";
-      AppendJsonString(&out, c.name);
+      policy::AppendJsonString(c.name, &out);
       out += ",\"result\":\"" + std::string(SelfCheckResultName(c.result)) + "\",\"detail\":";
-      AppendJsonString(&out, c.detail);
+      policy::AppendJsonString(c.detail, &out);
       out += "}";
     } else {
       char head[16];

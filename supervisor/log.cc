@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "policy/request_validation.h"
+#include "policy/json_string.h"
 
 namespace stockade::supervisor {
 namespace {
@@ -45,46 +45,6 @@ bool ParseLogLevel(std::string_view text, LogLevel* out) {
   return false;
 }
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  std::size_t i = 0;
-  while (i < s.size()) {
-    // Whole valid UTF-8 runs go out as they are; a byte that breaks the
-    // encoding becomes U+FFFD, so a log line is always valid JSON text.
-    const std::size_t bad = policy::FindInvalidUtf8(s.substr(i));
-    const std::size_t end = bad == std::string_view::npos ? s.size() : i + bad;
-    for (; i < end; ++i) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
-        default:
-          if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out->append(buf);
-          } else if (c == 0xE2 && i + 2 < end && s[i + 1] == '\x80' &&
-                     (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
-            // U+2028 and U+2029 end a line in JavaScript: escaped, as
-            // protobuf's JSON printer does.
-            out->append(s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029");
-            i += 2;
-          } else {
-            out->push_back(static_cast<char>(c));
-          }
-      }
-    }
-    if (i < s.size()) {
-      out->append("\\ufffd");
-      ++i;
-    }
-  }
-  out->push_back('"');
-}
-
 namespace {
 
 void LogRange(LogLevel level, std::string_view event, const LogField* begin, const LogField* end) {
@@ -94,14 +54,14 @@ void LogRange(LogLevel level, std::string_view event, const LogField* begin, con
   line.append("\",\"level\":\"");
   line.append(kLevelNames[static_cast<int>(level)]);
   line.append("\",\"event\":");
-  AppendJsonString(&line, event);
+  policy::AppendJsonString(event, &line);
   for (const LogField* it = begin; it != end; ++it) {
     const LogField& f = *it;
     line.push_back(',');
-    AppendJsonString(&line, f.key);
+    policy::AppendJsonString(f.key, &line);
     line.push_back(':');
     if (auto* s = std::get_if<std::string_view>(&f.value)) {
-      AppendJsonString(&line, *s);
+      policy::AppendJsonString(*s, &line);
     } else if (auto* i = std::get_if<std::int64_t>(&f.value)) {
       line.append(std::to_string(*i));
     } else if (auto* u = std::get_if<std::uint64_t>(&f.value)) {

@@ -42,7 +42,4 @@ struct LogField {
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
 void Log(LogLevel level, std::string_view event, const std::vector<LogField>& fields);
 
-// JSON string escaping, shared with the CLI's output.
-void AppendJsonString(std::string* out, std::string_view s);
-
 }  // namespace stockade::supervisor

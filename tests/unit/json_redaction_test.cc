@@ -188,11 +188,5 @@ TEST(JsonRedaction, TenMegabytesWithAHundredThousandKeys) {
   EXPECT_LT(ms, 1000) << "a budget of 100 ms with room for a loaded CI machine";
 }
 
-TEST(JsonString, EscapesQuotesBackslashesAndControls) {
-  std::string out;
-  AppendJsonString("a\"b\\c\n\x01", &out);
-  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\"");
-}
-
 }  // namespace
 }  // namespace stockade::policy
