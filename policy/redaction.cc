@@ -263,6 +263,13 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Compile(const RedactionPolic
     }
     join(UsesTextAnchors(p.regex()) ? &anchored : &unanchored, p.regex());
     r->patterns_.push_back(std::move(re));
+    std::unique_ptr<RE2> end;
+    if (p.has_block_end()) {
+      end = std::make_unique<RE2>(p.block_end(), PatternOptions());
+      if (!end->ok()) return Status::Error(label + " block_end: " + end->error());
+      r->has_blocks_ = true;
+    }
+    r->block_ends_.push_back(std::move(end));
   }
   std::string literals;
   for (const std::string& lit : policy.literals()) {
@@ -279,14 +286,7 @@ StatusOr<std::shared_ptr<const Redactor>> Redactor::Compile(const RedactionPolic
     if (!re->ok()) return Status::Error("policy: redaction.literals: " + re->error());
     join(&unanchored, literals);
     r->patterns_.push_back(std::move(re));
-  }
-  // A PEM key printed line by line: its body lines match nothing alone.
-  // While the policy keeps the private_key pattern, a BEGIN line without
-  // its END opens a block whose lines are replaced whole (RedactLines).
-  if (std::any_of(patterns.begin(), patterns.end(),
-                  [](const auto& p) { return p.first.name() == "private_key"; })) {
-    r->key_begin_ = std::make_unique<RE2>("-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----", PatternOptions());
-    r->key_end_ = std::make_unique<RE2>("-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----", PatternOptions());
+    r->block_ends_.push_back(nullptr);
   }
   // Never matches: a filter with no patterns still answers MayMatch.
   const std::string never = "[^\\x00-\\x{10FFFF}]";
@@ -408,24 +408,31 @@ bool Redactor::RedactText(std::string* text) const {
   return Apply(spans, text);
 }
 
-void Redactor::MarkKeyBlocks(const std::vector<std::string*>& lines, LineState* state,
-                             std::vector<std::vector<Span>>* spans) const {
+void Redactor::MarkBlocks(const std::vector<std::string*>& lines, LineState* state,
+                          std::vector<std::vector<Span>>* spans) const {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = *lines[i];
-    re2::StringPiece m;
-    if (state->key_block_lines_ > 0) {
+    if (state->block_lines_ > 0) {
       (*spans)[i].push_back(Span{0, line.size()});
-      const bool ends = RE2::PartialMatch(line, *key_end_);
-      state->key_block_lines_ = ends || state->key_block_lines_ >= LineState::kMaxKeyBlockLines
-                                    ? 0
-                                    : state->key_block_lines_ + 1;
+      const bool ends = RE2::PartialMatch(line, *block_ends_[state->block_pattern_]);
+      state->block_lines_ =
+          ends || state->block_lines_ >= LineState::kMaxBlockLines ? 0 : state->block_lines_ + 1;
       continue;
     }
+    if (!MayMatch(line)) continue;
     const re2::StringPiece text(line.data(), line.size());
-    if (key_begin_->Match(text, 0, text.size(), RE2::UNANCHORED, &m, 1)) {
-      const auto after = static_cast<std::size_t>(m.data() - line.data()) + m.size();
-      const re2::StringPiece rest(line.data() + after, line.size() - after);
-      if (!RE2::PartialMatch(rest, *key_end_)) state->key_block_lines_ = 1;
+    re2::StringPiece m;
+    for (std::size_t p = 0; p < patterns_.size(); ++p) {
+      if (block_ends_[p] == nullptr ||
+          !patterns_[p]->Match(text, 0, text.size(), RE2::UNANCHORED, &m, 1)) {
+        continue;
+      }
+      const auto from = static_cast<std::size_t>(m.data() - line.data());
+      if (!RE2::PartialMatch(re2::StringPiece(line.data() + from, line.size() - from), *block_ends_[p])) {
+        state->block_lines_ = 1;
+        state->block_pattern_ = p;
+        break;
+      }
     }
   }
 }
@@ -439,7 +446,7 @@ void Redactor::RedactLines(std::vector<std::string*>& lines, LineState* state,
   // start a match inside a replacement and swallow what follows it.
   std::vector<std::vector<Span>> spans(lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) FindSpans(*lines[i], &spans[i]);
-  if (key_begin_ != nullptr) MarkKeyBlocks(lines, state, &spans);
+  if (has_blocks_) MarkBlocks(lines, state, &spans);
 
   std::vector<Match> across, tail_alone;
   std::string joined;

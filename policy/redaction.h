@@ -11,8 +11,8 @@
 // operator registers are also caught as their hex and base64 forms.
 //
 // Matching is per string. RedactLines() also catches a match that starts at
-// the end of one console line and ends at the start of the next, and a PEM
-// private key printed one line at a time.
+// the end of one console line and ends at the start of the next, and,
+// for patterns with a block_end, a secret printed one line at a time.
 #pragma once
 
 #include <cstddef>
@@ -94,8 +94,9 @@ class Redactor {
     Span replace;
   };
   void FindMatches(std::string_view text, std::vector<Match>* out) const;
-  void MarkKeyBlocks(const std::vector<std::string*>& lines, LineState* state,
-                     std::vector<std::vector<Span>>* spans) const;
+  // Lines inside a block opened by a pattern with block_end: whole spans.
+  void MarkBlocks(const std::vector<std::string*>& lines, LineState* state,
+                  std::vector<std::vector<Span>>* spans) const;
   bool Apply(const std::vector<Span>& spans, std::string* text) const;
 
   bool enabled_ = false;
@@ -109,10 +110,9 @@ class Redactor {
   // the per-pattern passes at all.
   std::unique_ptr<re2::RE2> any_unanchored_;
   std::unique_ptr<re2::RE2> any_anchored_;  // null when no pattern uses anchors
-  // A PEM private key's BEGIN and END lines; null without the private_key
-  // pattern.
-  std::unique_ptr<re2::RE2> key_begin_;
-  std::unique_ptr<re2::RE2> key_end_;
+  // block_end of each entry of patterns_ (null for most), and whether any.
+  std::vector<std::unique_ptr<re2::RE2>> block_ends_;
+  bool has_blocks_ = false;
 };
 
 // Whether a pattern asserts a text edge (^ $ \A \z outside a class): such
@@ -124,14 +124,15 @@ class Redactor::LineState {
   // How much of the previous line and of the next one a spanning match may
   // cover. A secret split across lines longer than this is not caught.
   static constexpr std::size_t kWindow = 4096;
-  // A private key printed line by line: lines after its BEGIN line are
-  // replaced whole until its END line, or this many lines.
-  static constexpr std::uint32_t kMaxKeyBlockLines = 500;
+  // A block (RedactionPattern.block_end, e.g. a PEM key printed line by
+  // line) replaces at most this many lines after the one that opened it.
+  static constexpr std::uint32_t kMaxBlockLines = 500;
 
  private:
   friend class Redactor;
   std::string tail_;  // end of the last line already delivered
-  std::uint32_t key_block_lines_ = 0;  // > 0: inside a key block
+  std::uint32_t block_lines_ = 0;  // > 0: inside a block ...
+  std::size_t block_pattern_ = 0;  // ... opened by this pattern
 };
 
 // "api_key", "apiKey", "API-KEY" -> "apikey": what keys are compared as.

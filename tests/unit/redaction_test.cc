@@ -317,6 +317,24 @@ TEST(Lines, APrivateKeyPrintedLineByLineIsReplacedToItsEnd) {
   EXPECT_EQ(text[5], "done");
 }
 
+TEST(Lines, AnyPatternWithABlockEndOpensABlock) {
+  auto p = PolicyFromText(
+      "redaction { add_patterns { name: \"vault\" regex: \"BEGIN VAULT\" block_end: \"END VAULT\" } "
+      "remove_patterns: \"private_key\" }",
+      "test", "test");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  auto r = Redactor::Create(p->redaction());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  Redactor::LineState state;
+  std::vector<std::string> text = {"BEGIN VAULT", "s3cret", "END VAULT", "after", "BEGIN VAULT END VAULT", "x"};
+  std::vector<std::string*> lines;
+  for (std::string& t : text) lines.push_back(&t);
+  std::vector<bool> changed;
+  (*r)->RedactLines(lines, &state, &changed);
+  EXPECT_EQ(text, (std::vector<std::string>{"[REDACTED]", "[REDACTED]", "[REDACTED]", "after",
+                                            "[REDACTED] END VAULT", "x"}));
+}
+
 TEST(Lines, ALabelAndItsValueOnConsecutiveLinesAreCaught) {
   auto r = DefaultRedactor();
   for (auto [a0, b0, b1] : {std::tuple<std::string, std::string, std::string>{
