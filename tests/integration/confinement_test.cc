@@ -27,13 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class Hostile : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -11,16 +11,12 @@
 
 #include "supervisor/cgroup.h"
 #include "supervisor/spawn.h"
+#include "tests/integration/test_support.h"
 
 namespace stockade::supervisor {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using stockade::testing::Slurp;
 
 struct Stdio {
   UniqueFd in_r, in_w, out_r, out_w;

@@ -18,17 +18,13 @@
 #include <gtest/gtest.h>
 
 #include "supervisor/spawn.h"
+#include "tests/integration/test_support.h"
 #include "supervisor/unique_fd.h"
 
 namespace stockade::supervisor {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using stockade::testing::Slurp;
 
 // Fields of /proc/<pid>/stat after the command name (field 3 is index 0).
 std::vector<std::string> StatFields(pid_t pid) {

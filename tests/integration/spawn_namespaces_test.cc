@@ -33,12 +33,7 @@
 namespace stockade::supervisor {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using stockade::testing::Slurp;
 
 std::string NsLink(pid_t pid, const char* name) {
   char buf[128];

@@ -6,7 +6,9 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -47,6 +49,14 @@ inline api::ExecuteRequest Code(std::string code, std::uint32_t timeout_ms = 0) 
   r.set_code(std::move(code));
   if (timeout_ms) r.mutable_limits()->set_timeout_ms(timeout_ms);
   return r;
+}
+
+// A whole file as a string ("" if it cannot be read).
+inline std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 // A shell command's exit code and its stdout (add 2>&1 for stderr too).
