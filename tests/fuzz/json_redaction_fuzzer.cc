@@ -3,7 +3,7 @@
 // worker sent, so any bytes are possible.
 //
 // Invariants:
-// - valid JSON in gives valid JSON out (keys, strings, numbers and whole
+// - valid JSON (valid UTF-8 too) in gives valid JSON out (keys, strings, numbers and whole
 //   sensitive values are replaced by JSON strings, structure untouched);
 // - nothing changed means the text is byte for byte the same, and no path
 //   is reported; something changed means at least one path (or an omitted
@@ -22,6 +22,7 @@
 
 #include "policy/json_redaction.h"
 #include "policy/policy_loader.h"
+#include "policy/request_validation.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/json_checker.h"
 
@@ -59,7 +60,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     FUZZ_CHECK(!first.paths.empty() || first.paths_omitted > 0);
   }
-  const bool valid_in = stockade::testing::JsonChecker(in).Valid();
+  // JSON text is UTF-8 (RFC 8259), and the supervisor only ever sees valid
+  // UTF-8 here (protobuf refuses anything else in a string field); invalid
+  // bytes come out as U+FFFD, which a second pass may then redact further.
+  const bool valid_in = stockade::testing::JsonChecker(in).Valid() &&
+                        FindInvalidUtf8(in) == std::string_view::npos;
   if (valid_in) {
     FUZZ_CHECK(stockade::testing::JsonChecker(out).Valid());
     FUZZ_CHECK(out.find(kLiteral) == std::string::npos);
