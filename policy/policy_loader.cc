@@ -182,6 +182,13 @@ Status ValidatePolicy(const Policy& p) {
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_executions() > 0, "recycle.max_executions must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_error_percent() <= 100,
                                 "recycle.max_error_percent must be 0-100"));
+  const auto& d = p.daemon();
+  STOCKADE_RETURN_IF_ERROR(need(d.max_body_bytes() > 0, "daemon.max_body_bytes must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(d.max_retained_bytes_per_key() <= d.max_retained_bytes(),
+                                "daemon.max_retained_bytes_per_key must be <= max_retained_bytes"));
+  // One request body must fit in the budget, or no request could be read.
+  STOCKADE_RETURN_IF_ERROR(need(d.max_buffered_bytes() >= d.max_body_bytes(),
+                                "daemon.max_buffered_bytes must be >= max_body_bytes"));
   const std::string& mode = p.cgroup().mode();
   STOCKADE_RETURN_IF_ERROR(need(mode == "auto" || mode == "v2" || mode == "v1" || mode == "none",
                                 "cgroup.mode must be one of auto, v2, v1, none"));

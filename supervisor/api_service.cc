@@ -45,13 +45,43 @@ awaitable<void> AwaitChange(std::shared_ptr<ExecutionRecord> record) {
   co_await record->changed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+namespace {
+
+RetentionLimits RetentionFor(const policy::DaemonPolicy& d) {
+  RetentionLimits r;
+  r.retention = std::chrono::milliseconds(d.result_retention_ms());
+  r.delivered_retention = std::chrono::milliseconds(d.delivered_retention_ms());
+  r.max_records = d.max_retained();
+  r.max_bytes = d.max_retained_bytes();
+  r.max_bytes_per_key = d.max_retained_bytes_per_key();
+  return r;
+}
+
+// Replies below this are not worth a lease: the per-connection bounds
+// (connections x this) already cover them.
+constexpr std::size_t kSmallReplyBytes = 64 * 1024;
+
+}  // namespace
+
 ApiService::ApiService(Supervisor& supervisor, ApiKeys keys, DaemonMetrics& metrics)
     : supervisor_(supervisor),
       keys_(std::move(keys)),
       metrics_(metrics),
-      store_(supervisor.io(),
-             std::chrono::milliseconds(supervisor.policy().daemon().result_retention_ms()),
-             supervisor.policy().daemon().max_retained()) {}
+      store_(supervisor.io(), RetentionFor(supervisor.policy().daemon())),
+      buffers_(supervisor.policy().daemon().max_buffered_bytes()) {
+  store_.OnGone([this](GoneReason reason) { metrics_.RetainedGone(GoneReasonName(reason)); });
+  store_.StartSweeping();
+}
+
+HttpResponse ApiService::BusyReply(unsigned version, bool keep_alive, const std::string& what) const {
+  HttpResponse res = ErrorReply(503, api::QUEUE_FULL,
+                                what + ": the daemon holds its limit of request and reply bytes "
+                                       "(daemon.max_buffered_bytes, " +
+                                    std::to_string(buffers_.limit()) + "); retry shortly",
+                                version, keep_alive);
+  res.set(http::field::retry_after, "1");
+  return res;
+}
 
 std::string ApiService::SseEvent(const char* event, const google::protobuf::Message& message) {
   return std::string("event: ") + event + "\ndata: " + ToJson(message) + "\n\n";
@@ -74,11 +104,38 @@ HttpResponse ApiService::ErrorReply(unsigned http_status, api::Status status,
 ApiReply ApiService::Json(const HttpRequest& req, unsigned http_status,
                           const google::protobuf::Message& body) {
   ApiReply reply;
+  // A large body is rendered only with a lease for it: many clients reading
+  // large results slowly must not hold unbounded copies of them.
+  const std::size_t estimate = body.ByteSizeLong();
+  if (estimate > kSmallReplyBytes) {
+    std::optional<ByteBudget::Lease> lease = buffers_.TryTake(estimate);
+    if (!lease) {
+      metrics_.Rejected("buffers_full");
+      reply.response = BusyReply(req.version(), req.keep_alive(), "a reply of " + std::to_string(estimate) + " bytes");
+      return reply;
+    }
+    reply.lease = std::move(*lease);
+  }
   reply.response = HttpResponse{static_cast<http::status>(http_status), req.version()};
   reply.response.set(http::field::content_type, "application/json");
   reply.response.keep_alive(req.keep_alive());
   reply.response.body() = ToJson(body) + "\n";
   reply.response.prepare_payload();
+  if (reply.lease) reply.lease.Resize(reply.response.body().size());
+  return reply;
+}
+
+ApiReply ApiService::ExecutionReply(const HttpRequest& req, unsigned http_status, ExecutionRecord& record) {
+  api::Execution out;
+  out.set_id(record.id);
+  out.set_state(record.state);
+  out.set_created_at(record.created_at);
+  if (record.state != api::DONE) return Json(req, http_status, out);
+  // Lent to the reply for the time it takes to render (this thread runs
+  // nothing else meanwhile), then given back: a 10 MiB result is not copied.
+  out.mutable_result()->Swap(&record.result);
+  ApiReply reply = Json(req, http_status, out);
+  out.mutable_result()->Swap(&record.result);
   return reply;
 }
 
@@ -115,13 +172,13 @@ ApiReply ApiService::RejectionFor(const HttpRequest& req, const api::ExecutionRe
   }
 }
 
-awaitable<ApiReply> ApiService::Handle(HttpRequest req) {
-  ApiReply reply = co_await Route(std::move(req));
+awaitable<ApiReply> ApiService::Handle(HttpRequest req, ByteBudget::Lease* body) {
+  ApiReply reply = co_await Route(std::move(req), body);
   metrics_.HttpRequest(reply.stream ? 200 : reply.response.result_int());
   co_return reply;
 }
 
-awaitable<ApiReply> ApiService::Route(HttpRequest req) {
+awaitable<ApiReply> ApiService::Route(HttpRequest req, ByteBudget::Lease* body) {
   const std::vector<std::string_view> parts =
       PathParts(std::string_view(req.target().data(), req.target().size()));
   const http::verb method = req.method();
@@ -160,12 +217,16 @@ awaitable<ApiReply> ApiService::Route(HttpRequest req) {
 
   if (parts.size() == 2 && parts[1] == "executions") {
     if (method != http::verb::post) co_return Error(req, 405, api::INVALID_REQUEST, "use POST");
-    co_return co_await CreateExecution(req, owner);
+    co_return co_await CreateExecution(req, body, owner);
   }
   if (parts.size() >= 3 && parts[1] == "executions") {
-    auto record = store_.Find(std::string(parts[2]), owner);
-    if (!record) co_return Error(req, 404, api::INVALID_REQUEST, "no such execution");
-    if (parts.size() == 3 && method == http::verb::get) co_return Json(req, 200, store_.ToApi(*record));
+    const std::string id(parts[2]);
+    auto record = store_.Find(id, owner);
+    if (!record) {
+      if (auto gone = store_.Gone(id, owner)) co_return Error(req, 410, api::INVALID_REQUEST, store_.GoneMessage(id, *gone));
+      co_return Error(req, 404, api::INVALID_REQUEST, "no such execution");
+    }
+    if (parts.size() == 3 && method == http::verb::get) co_return ExecutionReply(req, 200, *record);
     if (parts.size() == 3 && method == http::verb::delete_) {
       co_return co_await CancelExecution(req, std::move(record));
     }
@@ -178,12 +239,17 @@ awaitable<ApiReply> ApiService::Route(HttpRequest req) {
   co_return Error(req, 404, api::INVALID_REQUEST, "no such route");
 }
 
-awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const std::string& owner) {
+awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Lease* body,
+                                                const std::string& owner) {
   if (draining_) {
     metrics_.Rejected("draining");
     co_return Error(req, 503, api::INTERNAL, "the server is draining; retry on another instance", 1000);
   }
   StatusOr<CreateRequest> decoded = DecodeCreateRequest(req.body());
+  // The code now lives in the decoded request: the body's bytes go back
+  // before a synchronous run keeps this frame alive for seconds.
+  std::string().swap(req.body());
+  if (body) body->Release();
   if (!decoded.ok()) {
     metrics_.Rejected("invalid_request");
     co_return Error(req, 400, api::INVALID_REQUEST, decoded.status().message());
@@ -242,11 +308,21 @@ awaitable<ApiReply> ApiService::CreateExecution(const HttpRequest& req, const st
     ApiReply rejected = RejectionFor(req, record->result);
     if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) co_return rejected;
   }
-  if (!decoded->wait) co_return Json(req, 202, store_.ToApi(*record));
+  if (!decoded->wait) co_return ExecutionReply(req, 202, *record);
   while (record->state != api::DONE) co_await AwaitChange(record);
   ApiReply rejected = RejectionFor(req, record->result);
   if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) co_return rejected;
-  co_return Json(req, 200, store_.ToApi(*record));
+  ApiReply reply = ExecutionReply(req, 200, *record);
+  if (reply.response.result_int() == 200) {
+    store_.MarkDelivered(*record);
+  } else {
+    // Not delivered: the result stays retained, and the answer says where.
+    reply = Error(req, 503, api::QUEUE_FULL,
+                  "execution " + record->id + " finished, but its result does not fit in the daemon's reply "
+                  "buffers now (daemon.max_buffered_bytes); GET /v1/executions/" + record->id + " shortly",
+                  1000);
+  }
+  co_return reply;
 }
 
 awaitable<ApiReply> ApiService::CancelExecution(const HttpRequest& req,
@@ -256,7 +332,7 @@ awaitable<ApiReply> ApiService::CancelExecution(const HttpRequest& req,
     // Killing a worker takes milliseconds; answer with the final state.
     while (record->state != api::DONE) co_await AwaitChange(record);
   }
-  co_return Json(req, 200, store_.ToApi(*record));
+  co_return ExecutionReply(req, 200, *record);
 }
 
 void ApiService::CancelAll() {

@@ -22,6 +22,7 @@
 #include "proto/api.pb.h"
 #include "proto/policy.pb.h"
 #include "supervisor/api_keys.h"
+#include "supervisor/byte_budget.h"
 #include "supervisor/daemon_metrics.h"
 #include "supervisor/execution_store.h"
 #include "supervisor/supervisor.h"
@@ -34,13 +35,18 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 struct ApiReply {
   HttpResponse response;
   std::shared_ptr<ExecutionRecord> stream;  // set: stream it as SSE instead
+  ByteBudget::Lease lease;                  // what the rendered body holds of the budget
 };
 
 class ApiService {
  public:
   ApiService(Supervisor& supervisor, ApiKeys keys, DaemonMetrics& metrics);
 
-  boost::asio::awaitable<ApiReply> Handle(HttpRequest request);
+  // `body`: the request body's share of the buffer budget (owned by the
+  // caller, which outlives the call); given back as soon as the body has
+  // been read into what the request asks for. A pointer, not a by-value
+  // parameter: GCC 12 destroys move-only coroutine parameters twice.
+  boost::asio::awaitable<ApiReply> Handle(HttpRequest request, ByteBudget::Lease* body = nullptr);
 
   // A reply for requests the server refuses before routing (413, 400, 408).
   HttpResponse ErrorReply(unsigned http_status, api::Status status, const std::string& message,
@@ -57,17 +63,25 @@ class ApiService {
   // Executions not yet finished (the drain waits for these).
   std::size_t in_flight() const { return in_flight_; }
   ExecutionStore& store() { return store_; }
+  // Request bodies and rendered replies held at once (daemon.max_buffered_bytes).
+  ByteBudget& buffers() { return buffers_; }
+  DaemonMetrics& metrics() { return metrics_; }
+  // The answer when a body or reply does not fit in the buffer budget.
+  HttpResponse BusyReply(unsigned version, bool keep_alive, const std::string& what) const;
 
   // Text of one SSE event ("event: X\ndata: {...}\n\n").
   static std::string SseEvent(const char* event, const google::protobuf::Message& message);
 
  private:
-  boost::asio::awaitable<ApiReply> Route(HttpRequest request);
-  boost::asio::awaitable<ApiReply> CreateExecution(const HttpRequest& req, const std::string& owner);
+  boost::asio::awaitable<ApiReply> Route(HttpRequest request, ByteBudget::Lease* body);
+  boost::asio::awaitable<ApiReply> CreateExecution(HttpRequest& req, ByteBudget::Lease* body,
+                                                   const std::string& owner);
   boost::asio::awaitable<ApiReply> CancelExecution(const HttpRequest& req,
                                                    std::shared_ptr<ExecutionRecord> record);
   ApiReply Readyz(const HttpRequest& req);
   ApiReply Json(const HttpRequest& req, unsigned http_status, const google::protobuf::Message& body);
+  // The record as an Execution, rendered without copying its result.
+  ApiReply ExecutionReply(const HttpRequest& req, unsigned http_status, ExecutionRecord& record);
   ApiReply Error(const HttpRequest& req, unsigned http_status, api::Status status,
                  const std::string& message, std::uint32_t retry_after_ms = 0);
   ApiReply RejectionFor(const HttpRequest& req, const api::ExecutionResult& result);
@@ -76,6 +90,7 @@ class ApiService {
   ApiKeys keys_;
   DaemonMetrics& metrics_;
   ExecutionStore store_;
+  ByteBudget buffers_;
   bool draining_ = false;
   bool log_code_ = false;
   std::size_t in_flight_ = 0;

@@ -1,6 +1,8 @@
 #include "supervisor/cli_serve.h"
 
+#include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "policy/connection_cap.h"
 #include "policy/policy_loader.h"
 #include "supervisor/api_keys.h"
 #include "supervisor/api_service.h"
@@ -81,6 +84,31 @@ void Drain(asio::io_context& io, ApiService& api, std::chrono::steady_clock::tim
   timer->async_wait([&io, &api, deadline, done = std::move(done), timer](boost::system::error_code) {
     Drain(io, api, deadline, done);
   });
+}
+
+// The soft descriptor limit up to the hard one, as Go's runtime and nginx
+// do: the soft limit is a compatibility default for select(2), which we do
+// not use. Returns the limit now in force.
+std::uint64_t RaiseFdLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    const rlim_t before = lim.rlim_cur;
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = before;
+  }
+  return lim.rlim_cur == RLIM_INFINITY ? UINT32_MAX : lim.rlim_cur;
+}
+
+// Large blocks (results, rendered replies) are given back to the kernel
+// when freed. glibc's default raises its mmap threshold to the largest
+// block freed so far, after which multi-MiB results come from the heap,
+// fragment it and keep the daemon's RSS at its high-water mark long after
+// the results were evicted. A fixed threshold keeps them in mappings of
+// their own.
+void ReturnLargeBlocks() {
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 }
 
 }  // namespace
@@ -160,6 +188,11 @@ int ServeCommand(int argc, char** argv) {
   // SIGTERM, SIGINT and SIGHUP are taken by an asio::signal_set on the io
   // thread (its handler only writes to a pipe, whichever thread it runs on).
 
+  ReturnLargeBlocks();
+  const std::uint64_t fd_limit = RaiseFdLimit();
+  const policy::ConnectionCap connection_cap = policy::ConnectionCapFor(*policy, fd_limit);
+  if (!connection_cap.note.empty()) Log(LogLevel::kWarn, "connection_cap", {{"detail", connection_cap.note}});
+
   DaemonMetrics metrics;
   SupervisorOptions options;
   options.policy = *policy;
@@ -181,7 +214,8 @@ int ServeCommand(int argc, char** argv) {
   const bool allow_remote = keys.enabled();
   ApiService api(supervisor, std::move(keys), metrics);
   api.SetLogCode(f.log_code);
-  HttpServer server(supervisor.io(), api, supervisor.policy().daemon());
+  metrics.WatchMemory(api.store(), api.buffers());
+  HttpServer server(supervisor.io(), api, supervisor.policy().daemon(), connection_cap.cap);
   for (const ListenAddress& a : addresses) {
     Status st = server.Listen(a, allow_remote);
     if (!st.ok()) {
@@ -239,6 +273,10 @@ int ServeCommand(int argc, char** argv) {
     Log(LogLevel::kInfo, "listening",
         {{"addresses", bound}, {"policy", supervisor.policy().name()},
          {"pool_size", supervisor.policy().pool().size()},
+         {"max_connections", static_cast<std::uint64_t>(connection_cap.cap)},
+         {"fd_limit", fd_limit},
+         {"max_retained_bytes", supervisor.policy().daemon().max_retained_bytes()},
+         {"max_buffered_bytes", supervisor.policy().daemon().max_buffered_bytes()},
          {"seccomp", supervisor.confinement().seccomp_mode()},
          {"cgroup", supervisor.confinement().cgroup()},
          {"identity", supervisor.confinement().identity()},

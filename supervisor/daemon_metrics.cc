@@ -1,6 +1,9 @@
 #include "supervisor/daemon_metrics.h"
 
 #include "policy/outcome.h"
+#include "supervisor/byte_budget.h"
+#include "supervisor/connection_table.h"
+#include "supervisor/execution_store.h"
 #include "supervisor/supervisor.h"
 
 namespace stockade::supervisor {
@@ -26,7 +29,18 @@ DaemonMetrics::DaemonMetrics()
       rejections_(registry_.AddCounter("stockade_rejections_total",
                                        "Requests refused before running, by reason.", {"reason"})),
       http_requests_(registry_.AddCounter("stockade_http_requests_total",
-                                          "HTTP requests answered, by status code.", {"code"})) {}
+                                          "HTTP requests answered, by status code.", {"code"})),
+      evictions_(registry_.AddCounter(
+          "stockade_retained_evictions_total",
+          "Finished executions dropped from the store, by reason (expired, delivered, bytes, "
+          "key_share, count); a GET of one answers 410.",
+          {"reason"})),
+      shed_(registry_.AddCounter("stockade_connections_shed_total",
+                                 "Quiet client connections closed to make room for new ones at the cap.")),
+      refused_(registry_.AddCounter("stockade_connections_refused_total",
+                                    "Client connections turned away, by reason (cap: at the cap with "
+                                    "none quiet; fd_limit: accept failed for want of descriptors).",
+                                    {"reason"})) {}
 
 PoolEvents DaemonMetrics::PoolHooks() {
   PoolEvents events;
@@ -59,6 +73,27 @@ void DaemonMetrics::WatchSupervisor(Supervisor& supervisor) {
                              [&supervisor] {
                                return GaugeSamples{
                                    {{}, static_cast<double>(supervisor.StatsOnIoThread().queued)}};
+                             });
+}
+
+void DaemonMetrics::WatchMemory(const ExecutionStore& store, const ByteBudget& buffers) {
+  registry_.AddGaugeCallback("stockade_retained_executions", "Finished executions kept for GET.", {},
+                             [&store] { return GaugeSamples{{{}, static_cast<double>(store.retained())}}; });
+  registry_.AddGaugeCallback("stockade_retained_bytes",
+                             "Bytes held by finished executions kept for GET (bounded by "
+                             "daemon.max_retained_bytes).",
+                             {}, [&store] { return GaugeSamples{{{}, static_cast<double>(store.retained_bytes())}}; });
+  registry_.AddGaugeCallback("stockade_buffered_bytes",
+                             "Request bodies and large replies held at once (bounded by "
+                             "daemon.max_buffered_bytes).",
+                             {}, [&buffers] { return GaugeSamples{{{}, static_cast<double>(buffers.in_use())}}; });
+}
+
+void DaemonMetrics::WatchConnections(const ConnectionTable& table) {
+  registry_.AddGaugeCallback("stockade_connections", "Open client connections, and the cap.", {"kind"},
+                             [&table] {
+                               return GaugeSamples{{{"open"}, static_cast<double>(table.open())},
+                                                   {{"max"}, static_cast<double>(table.cap())}};
                              });
 }
 

@@ -13,6 +13,9 @@
 namespace stockade::supervisor {
 
 class Supervisor;
+class ExecutionStore;
+class ByteBudget;
+class ConnectionTable;
 
 class DaemonMetrics {
  public:
@@ -23,7 +26,17 @@ class DaemonMetrics {
   // Registers the scrape-time gauges that read the supervisor's pool.
   void WatchSupervisor(Supervisor& supervisor);
 
+  // Scrape-time gauges of what the daemon holds: retained executions and
+  // their bytes, buffered request and reply bytes, open connections.
+  void WatchMemory(const ExecutionStore& store, const ByteBudget& buffers);
+  void WatchConnections(const ConnectionTable& table);
+
   void Rejected(std::string_view reason) { rejections_.With({std::string(reason)}).Inc(); }
+  void RetainedGone(std::string_view reason) { evictions_.With({std::string(reason)}).Inc(); }
+  void ConnectionsShed(std::uint64_t n) {
+    if (n > 0) shed_.With({}).Inc(static_cast<double>(n));
+  }
+  void ConnectionRefused(std::string_view reason) { refused_.With({std::string(reason)}).Inc(); }
   void HttpRequest(unsigned code) { http_requests_.With({std::to_string(code)}).Inc(); }
 
   std::string Render() const { return registry_.Render(); }
@@ -41,6 +54,9 @@ class DaemonMetrics {
   CounterFamily& violations_;
   CounterFamily& rejections_;
   CounterFamily& http_requests_;
+  CounterFamily& evictions_;
+  CounterFamily& shed_;
+  CounterFamily& refused_;
 };
 
 }  // namespace stockade::supervisor

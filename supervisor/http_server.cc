@@ -1,5 +1,6 @@
 #include "supervisor/http_server.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -56,11 +59,29 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Every connection's state lives in its coroutine frame; the counter is
-// shared so the server can report open connections.
+// SSE batches carry at most this much console at a time, so a stream of a
+// run with a large console holds one batch, not a copy of the console.
+constexpr std::size_t kSseBatchBytes = 64 * 1024;
+
+// A lease for `bytes`, waiting (briefly, polling) for room; nullopt after
+// `within`. Streams wait where a request would be refused: a stream has
+// already been answered 200.
+awaitable<std::optional<ByteBudget::Lease>> TakeWithin(ByteBudget* budget, std::uint64_t bytes,
+                                                       milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    if (auto lease = budget->TryTake(bytes)) co_return lease;
+    if (std::chrono::steady_clock::now() >= deadline) co_return std::nullopt;
+    asio::steady_timer pause(co_await asio::this_coro::executor, milliseconds(50));
+    error_code ec;
+    co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+}
+
 template <typename Protocol>
 awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version,
-                         std::shared_ptr<ExecutionRecord> record, milliseconds write_timeout) {
+                         std::shared_ptr<ExecutionRecord> record, milliseconds write_timeout,
+                         ByteBudget* buffers) {
   http::response<http::empty_body> res{http::status::ok, version};
   res.set(http::field::content_type, "text/event-stream");
   res.set(http::field::cache_control, "no-cache");
@@ -74,11 +95,20 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
   std::size_t sent = 0;
   for (;;) {
     std::string batch;
-    for (; sent < record->console.size(); ++sent) {
-      batch += ApiService::SseEvent("console", record->console[sent]);
+    for (; sent < record->ConsoleSize() && batch.size() < kSseBatchBytes; ++sent) {
+      batch += ApiService::SseEvent("console", record->ConsoleLine(sent));
     }
-    const bool done = record->state == api::DONE;
-    if (done) batch += ApiService::SseEvent("result", record->result);
+    const bool done = record->state == api::DONE && sent == record->ConsoleSize();
+    std::optional<ByteBudget::Lease> lease;
+    if (done) {
+      // The result may be large: rendered only with room in the budget. A
+      // stream that cannot get it in time ends without it (the client can
+      // still GET the execution).
+      lease = co_await TakeWithin(buffers, record->result.ByteSizeLong() + batch.size(), write_timeout);
+      if (!lease) co_return;
+      batch += ApiService::SseEvent("result", record->result);
+      lease->Resize(batch.size());
+    }
     if (!batch.empty()) {
       stream.expires_after(write_timeout);
       co_await asio::async_write(stream, http::make_chunk(asio::buffer(batch)),
@@ -90,7 +120,7 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
     // wait only if there is nothing new, or that change is lost and the
     // stream hangs (the io thread runs nothing between this check and
     // the wait being registered).
-    if (sent == record->console.size() && record->state != api::DONE) co_await AwaitChange(record);
+    if (sent == record->ConsoleSize() && record->state != api::DONE) co_await AwaitChange(record);
   }
   stream.expires_after(write_timeout);
   co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(use_awaitable, ec));
@@ -114,35 +144,83 @@ awaitable<void> LingeringClose(beast::basic_stream<Protocol>& stream, std::uint6
   }
 }
 
+// Refused at the cap: a best-effort answer that cannot block (the socket
+// buffer of a fresh connection has room for it), then the socket closes.
+template <typename Socket>
+void RefuseAtCap(Socket& socket, std::size_t cap) {
+  const std::string body = "{\"status\":\"QUEUE_FULL\",\"message\":\"the daemon holds its cap of " +
+                           std::to_string(cap) +
+                           " connections, all busy; retry shortly\",\"retryAfterMs\":1000}\n";
+  const std::string text = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                           "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body;
+  (void)::send(socket.native_handle(), text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  error_code ignored;
+  socket.shutdown(Socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+struct ConnectionContext {
+  ApiService* api;
+  policy::DaemonPolicy limits;
+  ConnectionTable* table;
+};
+
 template <typename Protocol>
-awaitable<void> RunConnection(typename Protocol::socket socket, ApiService* api,
-                              policy::DaemonPolicy limits, std::shared_ptr<std::size_t> open) {
-  ++*open;
-  struct Closed {
-    std::shared_ptr<std::size_t> open;
-    ~Closed() { --*open; }
-  } closed{open};
+awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContext ctx) {
+  ApiService* api = ctx.api;
+  const policy::DaemonPolicy& limits = ctx.limits;
+  const std::uint64_t shed_before = ctx.table->shed();
   beast::basic_stream<Protocol> stream(std::move(socket));
+  std::optional<ConnectionTable::Slot> slot = ctx.table->Admit([&stream] { stream.close(); });
+  api->metrics().ConnectionsShed(ctx.table->shed() - shed_before);
+  if (!slot) {
+    api->metrics().ConnectionRefused("cap");
+    RefuseAtCap(stream.socket(), ctx.table->cap());
+    co_return;
+  }
   beast::flat_buffer buffer;
   const milliseconds read_timeout(limits.read_timeout_ms());
   const milliseconds idle_timeout(limits.idle_timeout_ms());
+  bool first = true;
   for (;;) {
     error_code ec;
-    // Idle keep-alive: wait for the first byte of the next request.
+    // Quiet: wait for the first byte of the next request. A connection
+    // that has never spoken gets only the read timeout (it is the cheapest
+    // way to hold a descriptor); a kept-alive one, the idle timeout.
     if (buffer.size() == 0) {
-      stream.expires_after(idle_timeout);
+      if (!first) slot->Idle();
+      stream.expires_after(first ? read_timeout : idle_timeout);
       const std::size_t n = co_await stream.async_read_some(buffer.prepare(4096),
                                                             asio::redirect_error(use_awaitable, ec));
-      if (ec) co_return;
+      if (ec) co_return;  // closed, timed out, or shed
       buffer.commit(n);
     }
+    slot->Busy();
+    first = false;
     // From the first byte, the whole request must arrive within the read
     // timeout: a slow loris gets cut off, whatever pace it keeps.
     http::request_parser<http::string_body> parser;
     parser.header_limit(16 * 1024);
     parser.body_limit(limits.max_body_bytes());
     stream.expires_after(read_timeout);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    // The body is read only with room for it in the daemon's buffers: each
+    // connection's body is capped, and so is their sum.
+    std::optional<ByteBudget::Lease> body_lease;
+    if (!ec && !parser.is_done()) {
+      const std::uint64_t want = parser.content_length() ? *parser.content_length() : limits.max_body_bytes();
+      body_lease = api->buffers().TryTake(want);
+      if (!body_lease) {
+        api->metrics().Rejected("buffers_full");
+        HttpResponse res = api->BusyReply(parser.get().version(), false,
+                                          "a request body of " + std::to_string(want) + " bytes");
+        co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+        co_await LingeringClose(stream, limits.max_body_bytes());
+        co_return;
+      }
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    }
     if (ec == http::error::body_limit) {
       HttpResponse res = api->ErrorReply(413, api::INVALID_REQUEST,
                                          "request body over " + std::to_string(limits.max_body_bytes()) +
@@ -157,6 +235,7 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ApiService* api,
     // all a stalled or slow client gets.
     if (ec == beast::error::timeout) co_return;
     if (ec == http::error::end_of_stream) co_return;
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;  // shed
     if (ec) {
       HttpResponse res = api->ErrorReply(400, api::INVALID_REQUEST, "malformed HTTP request: " + ec.message(),
                                          11, false);
@@ -170,9 +249,10 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ApiService* api,
     // While the handler waits (a synchronous execution), no read timeout
     // runs: the wait is bounded by the execution's own limits.
     stream.expires_never();
-    ApiReply reply = co_await api->Handle(std::move(req));
+    ApiReply reply = co_await api->Handle(std::move(req), body_lease ? &*body_lease : nullptr);
+    body_lease.reset();
     if (reply.stream) {
-      co_await WriteSse(stream, version, std::move(reply.stream), read_timeout);
+      co_await WriteSse(stream, version, std::move(reply.stream), read_timeout, &api->buffers());
       co_return;
     }
     stream.expires_after(read_timeout);
@@ -184,14 +264,21 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ApiService* api,
 }
 
 template <typename Acceptor, typename Protocol>
-awaitable<void> AcceptLoop(Acceptor* acceptor, ApiService* api, policy::DaemonPolicy limits,
-                           std::shared_ptr<std::size_t> open) {
+awaitable<void> AcceptLoop(Acceptor* acceptor, ConnectionContext ctx) {
   for (;;) {
     error_code ec;
     typename Protocol::socket socket = co_await acceptor->async_accept(asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) {
-      // EMFILE and friends: back off briefly instead of spinning.
+      // Out of descriptors (the cap leaves room, but workers and the host
+      // share them): close the quietest connection and retry at once;
+      // with none to close, back off briefly instead of spinning.
+      const bool no_fds = ec == asio::error::no_descriptors || ec.value() == ENFILE;
+      if (no_fds) ctx.api->metrics().ConnectionRefused("fd_limit");
+      if (no_fds && ctx.table->ShedOne()) {
+        ctx.api->metrics().ConnectionsShed(1);
+        continue;
+      }
       Log(LogLevel::kWarn, "accept_failed", {{"error", ec.message()}});
       asio::steady_timer pause(acceptor->get_executor(), milliseconds(50));
       co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -202,7 +289,7 @@ awaitable<void> AcceptLoop(Acceptor* acceptor, ApiService* api, policy::DaemonPo
       // delay would only add latency.
       socket.set_option(tcp::no_delay(true), ec);
     }
-    asio::co_spawn(acceptor->get_executor(), RunConnection<Protocol>(std::move(socket), api, limits, open),
+    asio::co_spawn(acceptor->get_executor(), RunConnection<Protocol>(std::move(socket), ctx),
                    [](std::exception_ptr e) {
                      if (!e) return;
                      try {
@@ -221,8 +308,11 @@ bool IsLoopback(const asio::ip::address& a) {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, ApiService& api, const policy::DaemonPolicy& limits)
-    : io_(io), api_(api), limits_(limits) {}
+HttpServer::HttpServer(asio::io_context& io, ApiService& api, const policy::DaemonPolicy& limits,
+                       std::size_t max_connections)
+    : io_(io), api_(api), limits_(limits), connections_(max_connections) {
+  api_.metrics().WatchConnections(connections_);
+}
 
 HttpServer::~HttpServer() {
   StopAccepting();
@@ -264,10 +354,10 @@ Status HttpServer::Listen(const ListenAddress& address, bool allow_remote) {
 
 void HttpServer::Start() {
   for (auto& a : tcp_) {
-    asio::co_spawn(io_, AcceptLoop<tcp::acceptor, tcp>(a.get(), &api_, limits_, connections_), asio::detached);
+    asio::co_spawn(io_, AcceptLoop<tcp::acceptor, tcp>(a.get(), {&api_, limits_, &connections_}), asio::detached);
   }
   for (auto& a : unix_) {
-    asio::co_spawn(io_, AcceptLoop<unix_socket::acceptor, unix_socket>(a.get(), &api_, limits_, connections_),
+    asio::co_spawn(io_, AcceptLoop<unix_socket::acceptor, unix_socket>(a.get(), {&api_, limits_, &connections_}),
                    asio::detached);
   }
 }

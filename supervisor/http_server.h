@@ -7,7 +7,9 @@
 // (413) before it is read whole, a request must arrive whole within the read
 // timeout (slow or stalled clients are disconnected), idle keep-alive
 // connections close, and a client that goes away just ends its coroutine. Exceptions
-// never leave a connection's coroutine.
+// never leave a connection's coroutine. What connections hold is bounded in
+// all, not only each: their number (ConnectionTable sheds the quietest at
+// the cap) and the bytes of bodies and replies they hold (ByteBudget).
 #pragma once
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
@@ -25,6 +27,7 @@
 #include "proto/policy.pb.h"
 #include "proto/status.h"
 #include "supervisor/api_service.h"
+#include "supervisor/connection_table.h"
 
 namespace stockade::supervisor {
 
@@ -40,7 +43,9 @@ StatusOr<ListenAddress> ParseListenAddress(const std::string& text);
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, ApiService& api, const policy::DaemonPolicy& limits);
+  // `max_connections`: open client connections at most (ConnectionTable).
+  HttpServer(boost::asio::io_context& io, ApiService& api, const policy::DaemonPolicy& limits,
+             std::size_t max_connections);
   ~HttpServer();
 
   // Binds now (errors are reported before the daemon says it is up).
@@ -52,7 +57,7 @@ class HttpServer {
 
   // The bound addresses, with the real port for ":0" ("127.0.0.1:43211").
   std::vector<std::string> bound() const;
-  std::size_t open_connections() const { return *connections_; }
+  std::size_t open_connections() const { return connections_.open(); }
 
  private:
   boost::asio::io_context& io_;
@@ -61,7 +66,7 @@ class HttpServer {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
   std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> unix_;
   std::vector<std::string> unix_paths_;
-  std::shared_ptr<std::size_t> connections_ = std::make_shared<std::size_t>(0);
+  ConnectionTable connections_;
 };
 
 }  // namespace stockade::supervisor

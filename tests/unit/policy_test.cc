@@ -5,6 +5,7 @@
 #include <csignal>
 #include <fstream>
 
+#include "policy/connection_cap.h"
 #include "policy/limits.h"
 #include "policy/outcome.h"
 #include "policy/policy_loader.h"
@@ -399,6 +400,48 @@ TEST(Recycle, ErrorRateDoesNotOverflow) {
   WorkerStats failing = clean;
   failing.recent_runs = failing.recent_failures = 45000000;  // * 100 passes 2^32
   EXPECT_EQ(ShouldRecycleAfterRun(failing, p), RecycleReason::kDegraded);
+}
+
+TEST(PolicyLoader, DaemonMemoryBoundsHaveDefaultsAndAreChecked) {
+  Policy p = Default();
+  EXPECT_EQ(p.daemon().max_retained_bytes(), 256u << 20);
+  EXPECT_EQ(p.daemon().max_retained_bytes_per_key(), 128u << 20);
+  EXPECT_EQ(p.daemon().max_buffered_bytes(), 128u << 20);
+  EXPECT_EQ(p.daemon().max_connections(), 0u);
+  auto share = PolicyFromText("daemon { max_retained_bytes: 1000 max_retained_bytes_per_key: 2000 }", "t", "t");
+  ASSERT_FALSE(share.ok());
+  EXPECT_NE(share.status().message().find("max_retained_bytes_per_key must be <="), std::string::npos)
+      << share.status().message();
+  auto buffers = PolicyFromText("daemon { max_buffered_bytes: 1000 }", "t", "t");
+  ASSERT_FALSE(buffers.ok());
+  EXPECT_NE(buffers.status().message().find("max_buffered_bytes must be >= max_body_bytes"), std::string::npos);
+}
+
+TEST(ConnectionCap, DerivedFromTheFdLimitLessTheWorkersShare) {
+  Policy p = Default();  // pool of 10, up to 20
+  const ConnectionCap c = ConnectionCapFor(p, 20000);
+  EXPECT_EQ(c.reserved_fds, kFdsBase + 20 * kFdsPerWorker);
+  EXPECT_EQ(c.cap, 20000 - c.reserved_fds);
+  EXPECT_TRUE(c.note.empty());
+  p.mutable_pool()->set_size(2);
+  p.mutable_pool()->set_max_size(2);
+  EXPECT_EQ(ConnectionCapFor(p, 256).cap, 256 - kFdsBase - 2 * kFdsPerWorker);
+}
+
+TEST(ConnectionCap, AnExplicitCapIsKeptBelowTheRoomThereIs) {
+  Policy p = Default();
+  p.mutable_daemon()->set_max_connections(100);
+  EXPECT_EQ(ConnectionCapFor(p, 20000).cap, 100u);
+  const ConnectionCap low = ConnectionCapFor(p, 300);
+  EXPECT_EQ(low.cap, 300 - low.reserved_fds);
+  EXPECT_NE(low.note.find("lowered"), std::string::npos) << low.note;
+}
+
+TEST(ConnectionCap, ATinyFdLimitStillServesAFewAndSaysWhy) {
+  Policy p = Default();
+  const ConnectionCap c = ConnectionCapFor(p, 64);
+  EXPECT_EQ(c.cap, kMinConnections);
+  EXPECT_NE(c.note.find("raise the limit"), std::string::npos) << c.note;
 }
 
 }  // namespace
