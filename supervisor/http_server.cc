@@ -92,21 +92,35 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
   stream.expires_after(write_timeout);
   co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
   if (ec) co_return;
+  // The stream holds the record only while it renders from it: a finished
+  // record is the store's to evict, and a slow reader must not keep it
+  // alive. One evicted mid-stream ends the stream without its result (a
+  // GET then answers 410 with the reason).
+  std::weak_ptr<ExecutionRecord> weak = record;
+  record.reset();
   std::size_t sent = 0;
   for (;;) {
     std::string batch;
-    for (; sent < record->ConsoleSize() && batch.size() < kSseBatchBytes; ++sent) {
-      batch += ApiService::SseEvent("console", record->ConsoleLine(sent));
+    bool done = false;
+    std::uint64_t result_bytes = 0;
+    if (auto r = weak.lock()) {
+      for (; sent < r->ConsoleSize() && batch.size() < kSseBatchBytes; ++sent) {
+        batch += ApiService::SseEvent("console", r->ConsoleLine(sent));
+      }
+      done = r->state == api::DONE && sent == r->ConsoleSize();
+      if (done) result_bytes = r->result.ByteSizeLong();
+    } else {
+      co_return;
     }
-    const bool done = record->state == api::DONE && sent == record->ConsoleSize();
     std::optional<ByteBudget::Lease> lease;
     if (done) {
       // The result may be large: rendered only with room in the budget. A
       // stream that cannot get it in time ends without it (the client can
       // still GET the execution).
-      lease = co_await TakeWithin(buffers, record->result.ByteSizeLong() + batch.size(), write_timeout);
-      if (!lease) co_return;
-      batch += ApiService::SseEvent("result", record->result);
+      lease = co_await TakeWithin(buffers, result_bytes + batch.size(), write_timeout);
+      auto r = weak.lock();
+      if (!lease || !r) co_return;
+      batch += ApiService::SseEvent("result", r->result);
       lease->Resize(batch.size());
     }
     if (!batch.empty()) {
@@ -119,8 +133,10 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
     // A change made while the batch was being written cancelled no waiter:
     // wait only if there is nothing new, or that change is lost and the
     // stream hangs (the io thread runs nothing between this check and
-    // the wait being registered).
-    if (sent == record->ConsoleSize() && record->state != api::DONE) co_await AwaitChange(record);
+    // the wait being registered). An unfinished record is never evicted.
+    auto r = weak.lock();
+    if (!r) co_return;
+    if (sent == r->ConsoleSize() && r->state != api::DONE) co_await AwaitChange(std::move(r));
   }
   stream.expires_after(write_timeout);
   co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(use_awaitable, ec));
