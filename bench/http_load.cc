@@ -8,7 +8,10 @@
 // latency and executions/s per connection count, and the daemon's RSS
 // (VmRSS) before and after. --requests N runs a soak of N executions instead
 // and reports RSS at start, along the way and at the end, which is how "no
-// RSS growth over 100,000 executions" is checked.
+// RSS growth over 100,000 executions" is checked; with --mixed the soak
+// sends a mix of scripts (trivial, agent-style, 1 MiB results, errors and
+// timeouts, each answer checked for its expected status) and also reports
+// the daemon's descriptors, its worker processes and their largest RSS.
 //
 // One thread per connection with a blocking client: on a 2-core machine the
 // client threads mostly sleep in the kernel waiting for answers, and the
@@ -47,6 +50,8 @@ constexpr char kUsage[] =
     "  --connections LIST  e.g. 1,2,16 (default)\n"
     "  --duration S        seconds per connection count (default 5)\n"
     "  --requests N        soak: N executions over the last connection count\n"
+    "  --mixed             the soak's mix instead of --code: trivial, agent-style,\n"
+    "                      1 MiB results, errors and timeouts (each checked)\n"
     "  --code JS           the script (default 1+1)\n"
     "  --pool-size N       workers of the daemon we start (default 10)\n"
     "  --policy P          its policy (default permissive)\n";
@@ -127,15 +132,121 @@ std::string Rss(pid_t pid) {
   return buf;
 }
 
+// Descriptors the daemon holds, or -1.
+int OpenFds(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::error_code ec;
+  int n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return ec ? -1 : n;
+}
+
+// The daemon's child processes (its workers, and a spawn in progress) and
+// the largest resident set among the workers.
+struct Processes {
+  int children = 0;
+  long largest_rss_kib = 0;
+};
+Processes ProcessesOf(pid_t parent) {
+  Processes out;
+  if (parent <= 0) return out;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc", ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(it->path() / "stat");
+    std::string stat;
+    std::getline(in, stat);
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    int ppid = 0;
+    char state = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) != 2 || ppid != parent) continue;
+    ++out.children;
+    // A spawn in progress is a copy of the daemon until it execs: only
+    // workers count for the largest RSS.
+    std::ifstream comm(it->path() / "comm");
+    std::string command;
+    std::getline(comm, command);
+    if (command == "stockade-worke" || command == "stockade-worker") {
+      out.largest_rss_kib = std::max(out.largest_rss_kib, RssKiB(std::atoi(name.c_str())));
+    }
+  }
+  return out;
+}
+
 struct Tally {
+  std::size_t offset = 0;  // where in the deck this connection starts
   std::vector<std::uint32_t> latencies_us;
   std::uint64_t errors = 0;
   std::string first_error;
 };
 
-struct Config {
-  std::string url, key, body;
+// One kind of request of the mix: its body, the status its answer must
+// carry, and how many of every 100 requests it is.
+struct Script {
+  const char* name;
+  std::string body;
+  std::string expect;  // "\"status\":\"OK\"" ...
+  int per_100;
 };
+
+struct Config {
+  std::string url, key;
+  std::vector<Script> mix;        // one entry unless --mixed
+  std::vector<std::size_t> deck;  // 100 indexes into mix, interleaved
+};
+
+std::string JsonQuote(const std::string& code) {
+  std::string quoted = "\"";
+  for (char c : code) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    if (c == '\n') {
+      quoted += "\\n";
+      continue;
+    }
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+Script Plain(const std::string& code) {
+  return {"script", "{\"code\":" + JsonQuote(code) + "}", "\"status\":\"OK\"", 100};
+}
+
+// The soak's mix. Agent-style: build records, filter, log, return a
+// summary, the shape of a script calling tools and keeping the result small.
+std::vector<Script> Mixed() {
+  const std::string agent =
+      "var items = [];\n"
+      "for (var i = 0; i < 200; i++) items.push({id: i, name: 'item' + i, tags: ['a', 'b'], score: Math.sqrt(i)});\n"
+      "console.log('processing', items.length, 'items');\n"
+      "var top = items.filter(function (x) { return x.score > 12; }).map(function (x) { return {id: x.id, name: x.name}; });\n"
+      "({count: top.length, first: top[0], total: items.reduce(function (a, x) { return a + x.score; }, 0)})";
+  return {
+      {"trivial", "{\"code\":\"1+1\"}", "\"status\":\"OK\"", 60},
+      {"agent", "{\"code\":" + JsonQuote(agent) + "}", "\"status\":\"OK\"", 25},
+      {"1MiB", "{\"code\":\"'x'.repeat(1048576)\"}", "\"status\":\"OK\"", 5},
+      {"error", "{\"code\":\"throw new Error('boom')\"}", "\"status\":\"RUNTIME_ERROR\"", 8},
+      {"timeout", "{\"code\":\"while (true) {}\",\"limits\":{\"timeoutMs\":20}}", "\"status\":\"TIMEOUT\"", 2},
+  };
+}
+
+// 100 slots, each kind spread evenly rather than in runs.
+std::vector<std::size_t> Deck(const std::vector<Script>& mix) {
+  std::vector<std::pair<double, std::size_t>> slots;
+  for (std::size_t k = 0; k < mix.size(); ++k) {
+    for (int j = 0; j < mix[k].per_100; ++j) slots.push_back({(j + 0.5) / mix[k].per_100, k});
+  }
+  std::sort(slots.begin(), slots.end());
+  std::vector<std::size_t> deck;
+  for (const auto& s : slots) deck.push_back(s.second);
+  return deck;
+}
 
 // One connection: POST back to back until `stop` or `quota` runs out.
 void Connection(const Config& cfg, const std::atomic<bool>& stop, std::atomic<std::int64_t>* quota, Tally* out) {
@@ -148,15 +259,22 @@ void Connection(const Config& cfg, const std::atomic<bool>& stop, std::atomic<st
     return;
   }
   out->latencies_us.reserve(1 << 16);
+  std::size_t turn = out->offset;
   while (!stop.load(std::memory_order_relaxed)) {
     if (quota && quota->fetch_sub(1, std::memory_order_relaxed) <= 0) break;
+    const Script& script = cfg.mix[cfg.deck[turn++ % cfg.deck.size()]];
     const auto t0 = Clock::now();
-    auto res = client->Request("POST", "/v1/executions", cfg.body, headers);
+    auto res = client->Request("POST", "/v1/executions", script.body, headers);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
-    const bool ok = res.ok() && res->status == 200 && res->body.find("\"status\":\"OK\"") != std::string::npos;
+    const bool ok = res.ok() && res->status == 200 && res->body.find(script.expect) != std::string::npos;
+    if (!res.ok()) {
+      // The connection broke: reconnect, so one failure is one error.
+      if (auto again = HttpClient::Connect(cfg.url); again.ok()) client = std::move(again);
+    }
     if (!ok) {
-      if (out->errors++ == 0) out->first_error = res.ok() ? std::to_string(res->status) + " " + res->body
-                                                          : res.status().message();
+      if (out->errors++ == 0) out->first_error = std::string(script.name) + ": " +
+                                                 (res.ok() ? std::to_string(res->status) + " " + res->body.substr(0, 300)
+                                                           : res.status().message());
       continue;
     }
     out->latencies_us.push_back(static_cast<std::uint32_t>(us));
@@ -165,7 +283,7 @@ void Connection(const Config& cfg, const std::atomic<bool>& stop, std::atomic<st
 
 struct RunResult {
   std::uint64_t ok = 0, errors = 0;
-  double seconds = 0, p50 = 0, p99 = 0;
+  double seconds = 0, p50 = 0, p99 = 0, p999 = 0, max = 0;
   std::string first_error;
 };
 
@@ -173,6 +291,7 @@ RunResult Run(const Config& cfg, int connections, std::chrono::milliseconds dura
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> quota{requests};
   std::vector<Tally> tallies(connections);
+  for (int i = 0; i < connections; ++i) tallies[i].offset = static_cast<std::size_t>(i) * 37;
   std::vector<std::thread> threads;
   const auto t0 = Clock::now();
   for (int i = 0; i < connections; ++i) {
@@ -200,14 +319,16 @@ RunResult Run(const Config& cfg, int connections, std::chrono::milliseconds dura
     };
     r.p50 = pct(0.50);
     r.p99 = pct(0.99);
+    r.p999 = pct(0.999);
+    r.max = static_cast<double>(*std::max_element(all.begin(), all.end()));
   }
   return r;
 }
 
 void Print(int connections, const RunResult& r) {
-  std::printf("  %3d conn  %8llu ok  %5llu err  %9.0f exec/s  p50 %7.0f us  p99 %7.0f us\n", connections,
-              static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.errors),
-              r.ok / r.seconds, r.p50, r.p99);
+  std::printf("  %3d conn  %8llu ok  %5llu err  %9.0f exec/s  p50 %7.0f us  p99 %7.0f us  p99.9 %7.0f us  max %7.0f us\n",
+              connections, static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.errors),
+              r.ok / r.seconds, r.p50, r.p99, r.p999, r.max);
   if (r.errors) std::printf("       first error: %s\n", r.first_error.c_str());
   std::fflush(stdout);
 }
@@ -221,11 +342,16 @@ int main(int argc, char** argv) {
   double duration_s = 5;
   std::int64_t requests = 0;
   int pool_size = 10;
+  bool mixed = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
+    }
+    if (arg == "--mixed") {
+      mixed = true;
+      continue;
     }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "stockade-http-bench: %s needs a value\n%s", arg.c_str(), kUsage);
@@ -256,17 +382,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "stockade-http-bench: bad --connections, --duration or --requests\n");
     return 2;
   }
-  // A JSON string for the code: escape what JSON requires.
-  std::string quoted;
-  for (char c : code) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    if (c == '\n') {
-      quoted += "\\n";
-      continue;
-    }
-    quoted += c;
+  if (mixed) {
+    cfg.mix = Mixed();
+  } else {
+    cfg.mix = {Plain(code)};
   }
-  cfg.body = "{\"code\":\"" + quoted + "\"}";
+  cfg.deck = Deck(cfg.mix);
 
   std::optional<OwnDaemon> own = cfg.url.empty() ? OwnDaemon::Start(policy, pool_size) : std::nullopt;
   if (cfg.url.empty()) {
@@ -276,7 +397,11 @@ int main(int argc, char** argv) {
     // Let the pool finish warming before anything is measured.
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   }
-  std::printf("stockade-http-bench: %s, code %s, %u CPUs%s\n", cfg.url.c_str(), cfg.body.c_str(),
+  std::string what;
+  for (const Script& sc : cfg.mix) {
+    what += (what.empty() ? "" : ", ") + (mixed ? std::to_string(sc.per_100) + "% " + sc.name : sc.body);
+  }
+  std::printf("stockade-http-bench: %s, %s, %u CPUs%s\n", cfg.url.c_str(), what.c_str(),
               std::thread::hardware_concurrency(),
               own ? (", daemon started here: policy " + policy + ", pool " + std::to_string(pool_size)).c_str() : "");
   std::printf("  daemon RSS at start: %s\n", Rss(pid).c_str());
@@ -295,9 +420,12 @@ int main(int argc, char** argv) {
       total.errors += r.errors;
       total.seconds += r.seconds;
       if (total.first_error.empty()) total.first_error = r.first_error;
-      std::printf("  soak %llu/%lld  %.0f exec/s  p50 %.0f us  p99 %.0f us  RSS %s\n",
+      const Processes procs = ProcessesOf(pid);
+      std::printf("  soak %llu/%lld  %.0f exec/s  p50 %.0f us  p99 %.0f us  p99.9 %.0f us  RSS %s  fds %d  "
+                  "workers %d (largest RSS %.1f MiB)\n",
                   static_cast<unsigned long long>(total.ok + total.errors), static_cast<long long>(requests),
-                  r.ok / r.seconds, r.p50, r.p99, Rss(pid).c_str());
+                  r.ok / r.seconds, r.p50, r.p99, r.p999, Rss(pid).c_str(), OpenFds(pid), procs.children,
+                  procs.largest_rss_kib / 1024.0);
       std::fflush(stdout);
     }
     std::printf("  soak total: %llu ok, %llu errors, %.0f exec/s over %d connections\n",

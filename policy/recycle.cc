@@ -52,6 +52,12 @@ RecycleReason ShouldRecycleAfterRun(const WorkerStats& stats, const Policy& poli
   return RecycleReason::kNone;
 }
 
+bool ShouldCheckRssAfterRun(const WorkerStats& stats, const Policy& policy) {
+  const std::uint64_t max = policy.recycle().max_rss_bytes();
+  if (max == 0) return false;
+  return stats.executions % kRssCheckEvery == 0 || stats.heap_peak_bytes > max / 4;
+}
+
 bool ShouldRecycleForRss(std::uint64_t rss_bytes, const Policy& policy) {
   const std::uint64_t max = policy.recycle().max_rss_bytes();
   return max > 0 && rss_bytes > max;

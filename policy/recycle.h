@@ -38,6 +38,7 @@ struct WorkerStats {
   std::uint32_t recent_failures = 0;   // non-OK runs among them
   api::Status last_status = api::STATUS_UNSPECIFIED;
   std::uint64_t heap_bytes_after = 0;  // live heap after the last run
+  std::uint64_t heap_peak_bytes = 0;   // heap high-water mark of the last run
   std::uint64_t cpu_used_us = 0;       // CPU the worker has used, microseconds
 };
 
@@ -45,5 +46,12 @@ RecycleReason ShouldRecycleAfterRun(const WorkerStats& stats, const Policy& poli
 bool ShouldRecycleIdle(std::uint64_t idle_ms, const Policy& policy);
 // Checked on heartbeats, with the RSS the supervisor read from /proc.
 bool ShouldRecycleForRss(std::uint64_t rss_bytes, const Policy& policy);
+// Whether to read the worker's RSS after this run as well: a busy worker
+// never idles long enough for a heartbeat, so without this its resident
+// memory would go unchecked under sustained load. A /proc read is cheap but
+// not free, so: every kRssCheckEvery runs, and after any run whose heap
+// peaked past a quarter of the bound (the runs that grow RSS).
+inline constexpr std::uint32_t kRssCheckEvery = 32;
+bool ShouldCheckRssAfterRun(const WorkerStats& stats, const Policy& policy);
 
 }  // namespace stockade::policy

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <string>
 
 namespace stockade::supervisor {
@@ -58,6 +60,19 @@ StatusOr<WorkerCgroup> CgroupHost::CreateWorker(std::string_view name, const Cgr
   if (const auto* v1 = std::get_if<CgroupV1Parents>(&layout_)) return CreateCgroupV1Worker(*v1, name, limits);
   if (const auto* v2 = std::get_if<CgroupV2Parent>(&layout_)) return CreateCgroupV2Worker(*v2, name, limits);
   return WorkerCgroup();
+}
+
+Status CgroupHost::WeighWorkersAs(unsigned workers) const {
+  const std::uint64_t n = std::max(1u, workers);
+  if (const auto* v1 = std::get_if<CgroupV1Parents>(&layout_); v1 && !v1->cpu.empty()) {
+    // cpu.shares: 2 to 262144 (kernel MIN_SHARES, MAX_SHARES).
+    return WriteSmallFile(v1->cpu + "/cpu.shares", std::to_string(std::min<std::uint64_t>(1024 * n, 262144)));
+  }
+  if (const auto* v2 = std::get_if<CgroupV2Parent>(&layout_); v2 && v2->cpu) {
+    // cpu.weight: 1 to 10000.
+    return WriteSmallFile(v2->dir.path() + "/cpu.weight", std::to_string(std::min<std::uint64_t>(100 * n, 10000)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace stockade::supervisor

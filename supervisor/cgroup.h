@@ -48,6 +48,14 @@ class CgroupHost {
   // With version "none" this returns an empty WorkerCgroup.
   StatusOr<WorkerCgroup> CreateWorker(std::string_view name, const CgroupLimits& limits) const;
 
+  // Gives the workers' parent the CPU weight of `workers` ordinary tasks
+  // (cpu.shares 1024 each on v1, cpu.weight 100 each on v2). The parent is
+  // one scheduling entity beside the supervisor's threads and everything
+  // else on the host: at the default weight all workers together competed
+  // as one thread, and under load some runs waited tens of milliseconds
+  // for a CPU (BENCHMARKS.md, "Tails"). No-op without a cpu controller.
+  Status WeighWorkersAs(unsigned workers) const;
+
  private:
   using Layout = std::variant<std::monostate, CgroupV1Parents, CgroupV2Parent>;
   CgroupHost(Layout layout, std::string detail) : layout_(std::move(layout)), detail_(std::move(detail)) {}

@@ -447,7 +447,13 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   s.last_status = report.result.status();
   s.heap_bytes_after = report.result.heap_bytes_after();
   s.cpu_used_us = worker->cpu_used_us();
-  co_return policy::ShouldRecycleAfterRun(s, *policy_);
+  s.heap_peak_bytes = report.result.heap_peak_bytes();
+  const policy::RecycleReason reason = policy::ShouldRecycleAfterRun(s, *policy_);
+  if (reason == policy::RecycleReason::kNone && policy::ShouldCheckRssAfterRun(s, *policy_) &&
+      policy::ShouldRecycleForRss(worker->ResidentBytes(), *policy_)) {
+    co_return policy::RecycleReason::kMemoryGrowth;
+  }
+  co_return reason;
 }
 
 void Pool::Finish(Job& job, api::ExecutionResult result) {

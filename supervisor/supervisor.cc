@@ -55,6 +55,11 @@ Status Supervisor::Init() {
   if (p.cgroup().required() && cgroups_->version() == "none") {
     return Status::Error("cgroups are required by the policy but unavailable: " + cgroups_->detail());
   }
+  // As many CPU shares as workers at most: scheduled as if each were a
+  // thread of its own, not all of them together as one.
+  if (Status st = cgroups_->WeighWorkersAs(std::max(p.pool().size(), p.pool().max_size())); !st.ok()) {
+    Log(LogLevel::kWarn, "cgroup_cpu_weight", {{"error", st.message()}});
+  }
   STOCKADE_ASSIGN_OR_RETURN(const unsigned ns_use, policy::ParseNamespaceList(p.namespaces().use()));
   STOCKADE_ASSIGN_OR_RETURN(const unsigned ns_require, policy::ParseNamespaceList(p.namespaces().require()));
   namespaces_ = std::make_unique<NamespaceLadder>(ns_use, ns_require);

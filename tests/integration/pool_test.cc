@@ -261,5 +261,24 @@ TEST(Pool, AWorkerOverItsResidentMemoryBoundIsReplacedAtItsHeartbeat) {
   EXPECT_EQ(sup->Run(Code("2+2")).value_json(), "4");
 }
 
+TEST(Pool, UnderLoadAWorkerOverItsResidentMemoryBoundIsReplacedAfterTheRun) {
+  // No heartbeats (a busy worker never idles long enough for one): the
+  // check after a run must catch it. The bound sits below any worker's
+  // resident size and the run's heap peaks past a quarter of it, so the
+  // check is due after the first run and must find the worker over.
+  policy::Policy p = TestPolicy(1);
+  p.mutable_recycle()->set_heartbeat_ms(0);
+  p.mutable_recycle()->set_max_rss_bytes(256u << 10);
+  auto sup = StartSupervisor(p);
+  ASSERT_TRUE(sup);
+  ASSERT_TRUE(sup->WaitUntilIdle(5s));
+  EXPECT_EQ(sup->Stats().recycles["memory_growth"], 0u);
+  api::ExecutionResult r = sup->Run(Code("var a = []; for (var i = 0; i < 1000; i++) a.push({i: i}); a.length"));
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  for (int i = 0; i < 1000 && sup->Stats().recycles["memory_growth"] == 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(sup->Stats().recycles["memory_growth"], 1u);
+  EXPECT_EQ(sup->Run(Code("2+2")).value_json(), "4");
+}
+
 }  // namespace
 }  // namespace stockade::testing

@@ -402,6 +402,22 @@ TEST(Recycle, ErrorRateDoesNotOverflow) {
   EXPECT_EQ(ShouldRecycleAfterRun(failing, p), RecycleReason::kDegraded);
 }
 
+TEST(Recycle, ResidentMemoryIsCheckedAfterEvery32ndRunAndAfterAHighHeapPeak) {
+  Policy p = Default();
+  p.mutable_recycle()->set_max_rss_bytes(64u << 20);
+  WorkerStats s;
+  s.executions = 31;
+  s.heap_peak_bytes = 1u << 20;
+  EXPECT_FALSE(ShouldCheckRssAfterRun(s, p));
+  s.executions = 32;
+  EXPECT_TRUE(ShouldCheckRssAfterRun(s, p));
+  s.executions = 33;
+  s.heap_peak_bytes = (16u << 20) + 1;
+  EXPECT_TRUE(ShouldCheckRssAfterRun(s, p));
+  p.mutable_recycle()->set_max_rss_bytes(0);
+  EXPECT_FALSE(ShouldCheckRssAfterRun(s, p));
+}
+
 TEST(PolicyLoader, DaemonMemoryBoundsHaveDefaultsAndAreChecked) {
   Policy p = Default();
   EXPECT_EQ(p.daemon().max_retained_bytes(), 256u << 20);
