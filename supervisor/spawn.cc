@@ -107,7 +107,9 @@ struct ChildArgs {
 
   const char* step = nullptr;
   int err = 0;
-  // Namespace steps that failed without failing the spawn.
+  // Namespace steps that failed without failing the spawn: the empty
+  // root's (the parent retries without the mount namespace) and the
+  // cgroup namespace's (the child goes on without it).
   const char* root_step = nullptr;
   int root_err = 0;
   int cgroup_ns_err = 0;
@@ -141,13 +143,27 @@ void ChildDropBoundingSet(ChildArgs* a) {
   }
 }
 
+// Gives up on the empty root: records the step in its own slot and exits,
+// so that the parent spawns again without the mount namespace. A worker
+// left in a mount namespace of its own that still shows the host's tree
+// would be neither one thing nor the other: its /proc/<pid>/ns/mnt differs
+// from ours while the layer is not there, and outside checks could not
+// tell a refusal from a broken layer.
+[[noreturn]] void ChildRootFail(ChildArgs* a, const char* step) {
+  a->root_step = step;
+  a->root_err = errno;
+  ::syscall(SYS_exit_group, 127);
+  __builtin_unreachable();
+}
+
 // In the new mount namespace: make nothing propagate back to the host,
 // mount an empty read-only tmpfs, make it the root and detach the old one.
 // The executable stays reachable through exec_fd (an open file keeps its
-// mount alive). A failure leaves the host's tree in view, so it is recorded
-// (the report names it) rather than fatal.
+// mount alive). A failure is a refusal by the host, not of this spawn:
+// `/` that is not a mount point (a chroot) makes MS_PRIVATE fail with
+// EINVAL, no tmpfs, pivot_root refused. The parent falls back.
 void ChildEmptyRoot(ChildArgs* a) {
-  auto fail = [a](const char* step) { a->root_step = step; a->root_err = errno; };
+  auto fail = [a](const char* step) { ChildRootFail(a, step); };
   if (::syscall(SYS_mount, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
     return fail("mount(/, MS_PRIVATE)");
   }
@@ -606,7 +622,15 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
     ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
   }
 
-  // The child has exec'd or exited, so the error slot is final here.
+  // The child has exec'd or exited, so the error slots are final here.
+  if (args.root_step != nullptr) {
+    // The mount namespace exists but not its empty root: not the layer it
+    // is meant to be, so it is refused and the caller spawns without it.
+    (void)child.Reap();
+    report->refused.push_back({kNsMount, std::string("empty root: ") + args.root_step + ": " + std::strerror(args.root_err)});
+    refusal->known = kNsMount;
+    return Status::Error(what + ": empty root: " + args.root_step + ": " + std::strerror(args.root_err));
+  }
   if (args.step != nullptr) {
     (void)child.Reap();  // the child has already called exit_group
     return ErrnoError(what + ": " + args.step, args.err);
@@ -615,12 +639,6 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
   if (args.cgroup_ns_err != 0) {
     report->namespaces &= ~unsigned{kNsCgroup};
     report->refused.push_back({kNsCgroup, std::string("unshare(CLONE_NEWCGROUP): ") + std::strerror(args.cgroup_ns_err)});
-  }
-  if (args.root_step != nullptr) {
-    // The namespace exists, but with the host's tree in it: not the layer
-    // it is meant to be, so it is reported as missing.
-    report->namespaces &= ~unsigned{kNsMount};
-    report->refused.push_back({kNsMount, std::string("empty root: ") + args.root_step + ": " + std::strerror(args.root_err)});
   }
   return child;
 }
