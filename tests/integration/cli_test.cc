@@ -18,14 +18,18 @@ Output RunCli(const std::string& args, const std::string& stdin_text = "") {
   return stockade::testing::RunShell(cmd);
 }
 
-// `out` without the notices `stockade run` writes on stderr about layers
-// this host refuses (namespaces, cgroups): each is one write(2) of one
-// line, so it is cut out whole wherever it landed in the output.
+// `out` without what `stockade run` writes on stderr about layers this
+// host refuses (namespaces, cgroups, stale cgroups it could not remove):
+// its notices and its warnings in the log. Each is one write(2) of one
+// line, made before the result is printed, so the whole line goes.
 std::string WithoutLayerNotices(std::string out) {
-  for (const char* notice : {"[stockade] this host refused", "[stockade] no cgroup limits"}) {
+  for (const char* notice : {"[stockade] this host refused", "[stockade] no cgroup limits",
+                             "\"event\":\"namespace_refused\"", "\"event\":\"stale_cgroups_removed\""}) {
     for (std::size_t at; (at = out.find(notice)) != std::string::npos;) {
+      const std::size_t start = at == 0 ? std::string::npos : out.rfind('\n', at - 1);
+      const std::size_t begin = start == std::string::npos ? 0 : start + 1;
       const std::size_t end = out.find('\n', at);
-      out.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
+      out.erase(begin, end == std::string::npos ? std::string::npos : end - begin + 1);
     }
   }
   return out;
