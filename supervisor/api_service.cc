@@ -340,34 +340,10 @@ void ApiService::CancelAll() {
 }
 
 ApiReply ApiService::Readyz(const HttpRequest& req) {
-  PoolStats s = supervisor_.StatsOnIoThread();
-  api::Readiness r;
-  r.set_draining(draining_);
-  r.set_idle_workers(s.idle);
-  r.set_busy_workers(s.busy);
-  r.set_queued(s.queued);
-  *r.mutable_confinement() = supervisor_.confinement();
-  // The kernel's view of one idle worker: confinement as it is, not as
-  // configured. A worker can go between the listing and the reads; then
-  // the checks are skipped this time rather than failed.
-  bool confined = true;
-  for (const WorkerInfo& w : s.workers) {
-    if (w.state != WorkerProcess::State::kIdle || w.pid <= 0) continue;
-    for (const SelfCheck& c : OutsideChecks(r.confinement(), supervisor_.policy(), w.pid)) {
-      api::ConfinementCheck* check = r.add_checks();
-      check->set_name(c.name);
-      check->set_result(SelfCheckResultName(c.result));
-      check->set_detail(c.detail);
-      confined &= c.result != SelfCheck::Result::kFail;
-    }
-    if (kill(w.pid, 0) != 0) {
-      r.clear_checks();
-      confined = true;
-      continue;
-    }
-    break;
-  }
-  r.set_ready(!draining_ && s.idle + s.busy > 0 && confined);
+  // The rule (policy/readiness.h) and the checks are selftest's, so that
+  // `stockade selftest` and /readyz can never disagree about a host.
+  api::Readiness r = CheckReadiness(supervisor_.StatsOnIoThread(), supervisor_.confinement(),
+                                    supervisor_.policy(), draining_);
   r.set_policy(supervisor_.policy().name());
   return Json(req, r.ready() ? 200 : 503, r);
 }

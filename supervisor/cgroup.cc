@@ -6,6 +6,10 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "supervisor/cgroup_stale.h"
+#include "supervisor/log.h"
 
 namespace stockade::supervisor {
 
@@ -26,16 +30,16 @@ StatusOr<CgroupHost> CgroupHost::Detect(std::string_view mode) {
   // process, e.g. selftest's second one), which would otherwise share
   // worker cgroup names and remove each other's.
   static std::atomic<unsigned> hosts{0};
-  const unsigned n = hosts++;
-  const std::string leaf =
-      "stockade-" + std::to_string(::getpid()) + (n == 0 ? std::string() : "-" + std::to_string(n));
+  const std::string leaf = CgroupParentName(::getpid(), hosts++);
 
   std::string why_not_v2;
   if (is_auto || mode == "v2") {
     StatusOr<CgroupV2Parent> v2 = SetUpCgroupV2(*view, leaf);
     if (v2.ok()) {
       std::string detail = DescribeCgroupV2(*v2);
-      return CgroupHost(std::move(v2).value(), std::move(detail));
+      CgroupHost host(std::move(v2).value(), std::move(detail));
+      host.RemoveStaleParents();
+      return host;
     }
     if (!is_auto) return v2.status().With("cgroup v2 unusable");
     why_not_v2 = v2.status().message();
@@ -44,10 +48,38 @@ StatusOr<CgroupHost> CgroupHost::Detect(std::string_view mode) {
   StatusOr<CgroupV1Parents> v1 = SetUpCgroupV1(*view, leaf);
   if (v1.ok()) {
     std::string detail = DescribeCgroupV1(*v1);
-    return CgroupHost(std::move(v1).value(), std::move(detail));
+    CgroupHost host(std::move(v1).value(), std::move(detail));
+    host.RemoveStaleParents();
+    return host;
   }
   if (!is_auto) return v1.status().With("cgroup v1 unusable");
   return CgroupHost({}, "none: cgroup v2: " + why_not_v2 + "; cgroup v1: " + v1.status().message());
+}
+
+void CgroupHost::RemoveStaleParents() {
+  // The directories our own parents are made in: one on v2, one per
+  // distinct hierarchy on v1.
+  std::vector<std::string> dirs;
+  auto add = [&dirs](const std::string& parent) {
+    const std::string dir = parent.substr(0, parent.rfind('/'));
+    if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+  };
+  if (const auto* v1 = std::get_if<CgroupV1Parents>(&layout_)) {
+    for (const CgroupDir& d : v1->dirs) add(d.path());
+  } else if (const auto* v2 = std::get_if<CgroupV2Parent>(&layout_)) {
+    add(v2->dir.path());
+  }
+  StaleSweep all;
+  for (const std::string& dir : dirs) {
+    StaleSweep one = RemoveStaleCgroupParents(dir, ::getpid());
+    all.removed += one.removed;
+    if (one.failed > 0 && all.failed == 0) all.first_error = one.first_error;
+    all.failed += one.failed;
+  }
+  stale_removed_ = all.removed;
+  if (all.removed == 0 && all.failed == 0) return;
+  Log(all.failed == 0 ? LogLevel::kInfo : LogLevel::kWarn, "stale_cgroups_removed",
+      {{"count", all.removed}, {"failed", all.failed}, {"error", all.first_error}});
 }
 
 CgroupVersion CgroupHost::version_id() const {

@@ -13,7 +13,9 @@
 //
 // The host owns the supervisor's stockade-<pid> parent directory (one per
 // hierarchy on v1) and removes it when destroyed, so destroy every
-// WorkerCgroup first. Detection may move the supervisor itself into a leaf
+// WorkerCgroup first. Detection also removes the parents of supervisors
+// that died without removing theirs (cgroup_stale.h), and logs how many
+// (`stale_cgroups_removed`). Detection may move the supervisor itself into a leaf
 // cgroup on v2 (see cgroup_v2.h), so run it before any worker is spawned.
 #pragma once
 
@@ -56,12 +58,19 @@ class CgroupHost {
   // for a CPU (BENCHMARKS.md, "Tails"). No-op without a cpu controller.
   Status WeighWorkersAs(unsigned workers) const;
 
+  // How many stale parents (with their worker cgroups) detection removed.
+  unsigned stale_removed() const { return stale_removed_; }
+
  private:
   using Layout = std::variant<std::monostate, CgroupV1Parents, CgroupV2Parent>;
   CgroupHost(Layout layout, std::string detail) : layout_(std::move(layout)), detail_(std::move(detail)) {}
 
+  // Next to each of our parents, removes those of dead supervisors.
+  void RemoveStaleParents();
+
   Layout layout_;
   std::string detail_;
+  unsigned stale_removed_ = 0;
 };
 
 }  // namespace stockade::supervisor

@@ -260,6 +260,11 @@ StatusOr<uint64_t> ReadKeyedNumber(const std::string& path, std::string_view key
   return 0;
 }
 
+Status RemoveCgroupTree(const std::string& path) {
+  RemoveSubdirectories(path);
+  return RemoveCgroup(path);
+}
+
 StatusOr<CgroupDir> CgroupDir::Create(std::string path, bool adopt_existing) {
   if (::mkdir(path.c_str(), 0755) == 0) return CgroupDir(std::move(path));
   int err = errno;

@@ -69,6 +69,11 @@ StatusOr<uint64_t> ReadNumberFile(const std::string& path);
 // A flat-keyed file ("oom_kill 3\n..."): the number after `key`, or 0 if absent.
 StatusOr<uint64_t> ReadKeyedNumber(const std::string& path, std::string_view key);
 
+// Removes the cgroup at `path` with every cgroup below it, deepest first,
+// killing members that are still there (see CgroupDir). For directories
+// no live CgroupDir owns: the stale parents of a dead supervisor.
+Status RemoveCgroupTree(const std::string& path);
+
 // Move-only owner of a cgroup directory this process created. Removal is
 // rmdir(2); a cgroup that still has members (EBUSY) is emptied by killing
 // them (cgroup.kill on v2, SIGKILL through a pidfd per listed pid otherwise)

@@ -1,6 +1,7 @@
 #include "supervisor/selftest.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "policy/limits.h"
 #include "policy/namespaces.h"
 #include "policy/outcome.h"
+#include "policy/readiness.h"
 #include "supervisor/proc_status.h"
 
 namespace stockade::supervisor {
@@ -88,12 +90,14 @@ void KernelView(const api::Confinement& c, const policy::Policy& policy, pid_t p
                        "CapEff " + (cap.ok() ? *cap : cap.status().message()) + "; Uid " +
                            (uid.ok() ? *uid : "?") + "; " + c.identity()));
 
-  if (c.cgroup() == "none") {
-    out->push_back({"cgroup limits", Result::kUnavailable, c.cgroup_detail()});
+  policy::LayerState cgroup;
+  cgroup.required = policy.cgroup().required();
+  cgroup.claimed = c.cgroup() != "none";
+  if (!cgroup.claimed) {
+    out->push_back({"cgroup limits", policy::JudgeLayer(cgroup), c.cgroup_detail()});
   } else {
-    const std::string cg = Slurp(proc + "/cgroup");
-    out->push_back(Check("cgroup " + c.cgroup() + " membership", cg.find("stockade-") != std::string::npos,
-                         c.cgroup_detail()));
+    cgroup.in_force = Slurp(proc + "/cgroup").find("stockade-") != std::string::npos;
+    out->push_back({"cgroup " + c.cgroup() + " membership", policy::JudgeLayer(cgroup), c.cgroup_detail()});
   }
 }
 
@@ -179,6 +183,7 @@ void Namespaces(const api::Confinement& c, const policy::Policy& policy, pid_t p
   const std::string proc = "/proc/" + std::to_string(pid);
   auto in_force = policy::ParseNamespaceList(c.namespaces());
   auto wanted = policy::ParseNamespaceList(policy.namespaces().use());
+  auto required = policy::ParseNamespaceList(policy.namespaces().require());
   for (unsigned bit = policy::kNsUser; bit <= policy::kNsCgroup; bit <<= 1) {
     const auto ns = static_cast<policy::Namespace>(bit);
     const std::string_view name = policy::NamespaceName(ns);
@@ -186,18 +191,27 @@ void Namespaces(const api::Confinement& c, const policy::Policy& policy, pid_t p
     const std::string_view link = ns == policy::kNsMount ? "mnt" : name;
     const std::string check = "namespace: " + std::string(name);
     const bool separate = NsLink(proc, link) != NsLink("/proc/self", link) && !NsLink(proc, link).empty();
-    const bool claimed = in_force.ok() && (*in_force & bit) != 0;
-    if (wanted.ok() && (*wanted & bit) == 0) {
-      out->push_back({check, Result::kUnavailable, "not asked for (policy namespaces.use)"});
-    } else if (!claimed) {
-      out->push_back({check, separate ? Result::kFail : Result::kUnavailable,
-                      "refused by this host: " + RefusalOf(c, name)});
-    } else {
+    policy::LayerState layer;
+    layer.wanted = !(wanted.ok() && (*wanted & bit) == 0);
+    layer.required = required.ok() && (*required & bit) != 0;
+    layer.claimed = in_force.ok() && (*in_force & bit) != 0;
+    std::string detail;
+    if (layer.claimed) {
       bool ok = false;
       const std::string effect = NsEffect(ns, proc, &ok);
-      out->push_back(Check(check, separate && ok,
-                           (separate ? "" : "the worker shares the supervisor's; ") + effect));
+      layer.in_force = separate && ok;
+      detail = (separate ? "" : "the worker shares the supervisor's; ") + effect;
+    } else if (!layer.wanted) {
+      detail = "not asked for (policy namespaces.use)";
+    } else {
+      // Refused: a property of the host, not a broken layer. Spawn never
+      // leaves a worker in a namespace it does not claim; if one were, the
+      // report would be pessimistic, not false, so it is only mentioned.
+      detail = "refused by this host: " + RefusalOf(c, name);
+      if (layer.required) detail += " (required by namespaces.require)";
+      if (separate) detail += "; the worker has one of its own all the same";
     }
+    out->push_back({check, policy::JudgeLayer(layer), detail});
   }
 }
 
@@ -296,6 +310,38 @@ std::vector<SelfCheck> OutsideChecks(const api::Confinement& confinement, const 
   KernelView(confinement, policy, pid, &out);
   Namespaces(confinement, policy, pid, &out);
   return out;
+}
+
+api::Readiness CheckReadiness(const PoolStats& stats, const api::Confinement& confinement,
+                              const policy::Policy& policy, bool draining) {
+  api::Readiness r;
+  r.set_draining(draining);
+  r.set_idle_workers(stats.idle);
+  r.set_busy_workers(stats.busy);
+  r.set_queued(stats.queued);
+  *r.mutable_confinement() = confinement;
+  // The kernel's view of one idle worker: confinement as it is, not as
+  // configured. A worker can go between the listing and the reads; then
+  // the checks are skipped this time rather than failed.
+  std::vector<policy::CheckResult> results;
+  for (const WorkerInfo& w : stats.workers) {
+    if (w.state != WorkerProcess::State::kIdle || w.pid <= 0) continue;
+    for (const SelfCheck& c : OutsideChecks(confinement, policy, w.pid)) {
+      api::ConfinementCheck* check = r.add_checks();
+      check->set_name(c.name);
+      check->set_result(SelfCheckResultName(c.result));
+      check->set_detail(c.detail);
+      results.push_back(c.result);
+    }
+    if (kill(w.pid, 0) != 0) {
+      r.clear_checks();
+      results.clear();
+      continue;
+    }
+    break;
+  }
+  r.set_ready(policy::IsReady(draining, stats.idle + stats.busy, results));
+  return r;
 }
 
 std::vector<SelfCheck> RunSelftest(Supervisor& sup, const std::string& testcase_worker) {

@@ -7,7 +7,6 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <poll.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -18,6 +17,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "supervisor/child_stack.h"
+#include "supervisor/spawn_namespaces.h"
 #include "supervisor/unique_fd.h"
 
 namespace stockade::supervisor {
@@ -36,34 +37,6 @@ struct KernelSigaction {
   unsigned long flags;
   void* restorer;
   uint64_t mask;
-};
-
-// The child's stack. It needs only a few frames of raw syscalls; the guard
-// page turns an overflow into a crash of the child instead of silent
-// corruption of the supervisor's heap (the memory is shared).
-constexpr size_t kGuardBytes = 4096;
-constexpr size_t kStackBytes = 64 * 1024;
-
-class ChildStack {
- public:
-  ChildStack() {
-    void* p = ::mmap(nullptr, kGuardBytes + kStackBytes, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (p == MAP_FAILED) return;
-    base_ = static_cast<char*>(p);
-    ::mprotect(base_, kGuardBytes, PROT_NONE);
-  }
-  ~ChildStack() {
-    if (base_) ::munmap(base_, kGuardBytes + kStackBytes);
-  }
-  ChildStack(const ChildStack&) = delete;
-  ChildStack& operator=(const ChildStack&) = delete;
-
-  explicit operator bool() const { return base_ != nullptr; }
-  void* top() const { return base_ + kGuardBytes + kStackBytes; }  // stacks grow down
-
- private:
-  char* base_ = nullptr;
 };
 
 struct RlimitStep {
@@ -107,7 +80,9 @@ struct ChildArgs {
 
   const char* step = nullptr;
   int err = 0;
-  // Namespace steps that failed without failing the spawn.
+  // Namespace steps that failed without failing the spawn: the empty
+  // root's (the parent retries without the mount namespace) and the
+  // cgroup namespace's (the child goes on without it).
   const char* root_step = nullptr;
   int root_err = 0;
   int cgroup_ns_err = 0;
@@ -141,13 +116,27 @@ void ChildDropBoundingSet(ChildArgs* a) {
   }
 }
 
+// Gives up on the empty root: records the step in its own slot and exits,
+// so that the parent spawns again without the mount namespace. A worker
+// left in a mount namespace of its own that still shows the host's tree
+// would be neither one thing nor the other: its /proc/<pid>/ns/mnt differs
+// from ours while the layer is not there, and outside checks could not
+// tell a refusal from a broken layer.
+[[noreturn]] void ChildRootFail(ChildArgs* a, const char* step) {
+  a->root_step = step;
+  a->root_err = errno;
+  ::syscall(SYS_exit_group, 127);
+  __builtin_unreachable();
+}
+
 // In the new mount namespace: make nothing propagate back to the host,
 // mount an empty read-only tmpfs, make it the root and detach the old one.
 // The executable stays reachable through exec_fd (an open file keeps its
-// mount alive). A failure leaves the host's tree in view, so it is recorded
-// (the report names it) rather than fatal.
+// mount alive). A failure is a refusal by the host, not of this spawn:
+// `/` that is not a mount point (a chroot) makes MS_PRIVATE fail with
+// EINVAL, no tmpfs, pivot_root refused. The parent falls back.
 void ChildEmptyRoot(ChildArgs* a) {
-  auto fail = [a](const char* step) { a->root_step = step; a->root_err = errno; };
+  auto fail = [a](const char* step) { ChildRootFail(a, step); };
   if (::syscall(SYS_mount, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
     return fail("mount(/, MS_PRIVATE)");
   }
@@ -356,124 +345,6 @@ Status Validate(const SpawnSpec& spec) {
 
 namespace {
 
-int CloneFlagOf(Namespace ns) {
-  switch (ns) {
-    case kNsUser: return CLONE_NEWUSER;
-    case kNsPid: return CLONE_NEWPID;
-    case kNsNet: return CLONE_NEWNET;
-    case kNsMount: return CLONE_NEWNS;
-    case kNsIpc: return CLONE_NEWIPC;
-    case kNsUts: return CLONE_NEWUTS;
-    case kNsCgroup: return CLONE_NEWCGROUP;
-  }
-  return 0;
-}
-
-// The namespaces that clone(2) itself creates; cgroup is unshared later.
-constexpr unsigned kCloneNamespaces = kNsUser | kNsPid | kNsNet | kNsMount | kNsIpc | kNsUts;
-
-int CloneFlags(unsigned set) {
-  int flags = 0;
-  for (unsigned bit = 1; bit <= kNsCgroup; bit <<= 1) {
-    if ((set & bit) != 0 && (bit & kCloneNamespaces) != 0) flags |= CloneFlagOf(static_cast<Namespace>(bit));
-  }
-  return flags;
-}
-
-// Errors with which clone(2) refuses a namespace rather than failing for
-// another reason: EPERM (no privilege, a seccomp profile), EINVAL (a kernel
-// without it), ENOSPC/EUSERS (user.max_*_namespaces reached or set to 0).
-bool IsNamespaceRefusal(int err) { return err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS; }
-
-const char* CloneFlagName(Namespace ns) {
-  switch (ns) {
-    case kNsUser: return "CLONE_NEWUSER";
-    case kNsPid: return "CLONE_NEWPID";
-    case kNsNet: return "CLONE_NEWNET";
-    case kNsMount: return "CLONE_NEWNS";
-    case kNsIpc: return "CLONE_NEWIPC";
-    case kNsUts: return "CLONE_NEWUTS";
-    case kNsCgroup: return "CLONE_NEWCGROUP";
-  }
-  return "?";
-}
-
-std::string CloneReason(unsigned bit, int err) {
-  return std::string("clone(") + CloneFlagName(static_cast<Namespace>(bit)) + "): " + std::strerror(err);
-}
-
-int ProbeChild(void*) {
-  ::syscall(SYS_exit_group, 0);
-  __builtin_unreachable();
-}
-
-// Tries one clone with `flags` whose child exits at once: 0 or its errno.
-int ProbeClone(int flags) {
-  ChildStack stack;
-  if (!stack) return ENOMEM;
-  const pid_t pid = ::clone(ProbeChild, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD | flags, nullptr);
-  if (pid < 0) return errno;
-  siginfo_t info;
-  while (::waitid(P_PID, pid, &info, WEXITED) < 0 && errno == EINTR) {
-  }
-  return 0;
-}
-
-// A clone with several namespaces was refused: find out which, one at a
-// time (with the user namespace, when asked for, since an unprivileged
-// caller gets the others only inside one). Returns the refused bits.
-unsigned FindRefusedNamespaces(unsigned set, int combined_err, std::vector<NamespaceRefusal>* refused) {
-  const bool privileged = ::geteuid() == 0;
-  unsigned out = 0;
-  if ((set & kNsUser) != 0) {
-    if (const int err = ProbeClone(CLONE_NEWUSER); err != 0) {
-      refused->push_back({kNsUser, CloneReason(kNsUser, err)});
-      out |= kNsUser;
-    }
-  }
-  for (unsigned bit = kNsPid; bit <= kNsUts; bit <<= 1) {
-    if ((set & bit) == 0) continue;
-    const bool with_user = !privileged && (set & kNsUser) != 0 && (out & kNsUser) == 0;
-    const int err = ProbeClone(CloneFlagOf(static_cast<Namespace>(bit)) | (with_user ? CLONE_NEWUSER : 0));
-    if (err != 0) {
-      refused->push_back({static_cast<Namespace>(bit), CloneReason(bit, err)});
-      out |= bit;
-    }
-  }
-  if (out == 0) {
-    // Each alone is fine but not all together: give up the user namespace
-    // first (the rarest and the one most often restricted), then the rest.
-    const unsigned give_up = (set & kNsUser) != 0 ? unsigned{kNsUser} : (set & kCloneNamespaces);
-    for (unsigned bit = 1; bit <= kNsUts; bit <<= 1) {
-      if ((give_up & bit) == 0) continue;
-      refused->push_back({static_cast<Namespace>(bit),
-                          std::string("refused in combination: clone: ") + std::strerror(combined_err)});
-    }
-    out = give_up;
-  }
-  return out;
-}
-
-Status WriteProcFile(pid_t pid, const char* name, const std::string& text) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) return ErrnoError("open " + path);
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    return ErrnoError("write " + path);
-  }
-  return Status::Ok();
-}
-
-// Maps the child's ids to themselves, one each. A root parent may map any
-// id and leaves setgroups(2) allowed (the child drops its supplementary
-// groups itself); an unprivileged one may map only its own ids, after
-// denying setgroups (the kernel's rule, see user_namespaces(7)).
-Status WriteIdMaps(pid_t pid, uid_t uid, gid_t gid) {
-  if (::geteuid() != 0) STOCKADE_RETURN_IF_ERROR(WriteProcFile(pid, "setgroups", "deny"));
-  STOCKADE_RETURN_IF_ERROR(WriteProcFile(pid, "gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1\n"));
-  return WriteProcFile(pid, "uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1\n");
-}
-
 // A pipe whose ends are both >= 3, so that the child's moves of its pipe
 // ends to 0 and 1 (and of the exec fd to 2) cannot overwrite them.
 Status HighPipe(UniqueFd* read_end, UniqueFd* write_end) {
@@ -606,7 +477,15 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
     ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
   }
 
-  // The child has exec'd or exited, so the error slot is final here.
+  // The child has exec'd or exited, so the error slots are final here.
+  if (args.root_step != nullptr) {
+    // The mount namespace exists but not its empty root: not the layer it
+    // is meant to be, so it is refused and the caller spawns without it.
+    (void)child.Reap();
+    report->refused.push_back({kNsMount, std::string("empty root: ") + args.root_step + ": " + std::strerror(args.root_err)});
+    refusal->known = kNsMount;
+    return Status::Error(what + ": empty root: " + args.root_step + ": " + std::strerror(args.root_err));
+  }
   if (args.step != nullptr) {
     (void)child.Reap();  // the child has already called exit_group
     return ErrnoError(what + ": " + args.step, args.err);
@@ -615,12 +494,6 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
   if (args.cgroup_ns_err != 0) {
     report->namespaces &= ~unsigned{kNsCgroup};
     report->refused.push_back({kNsCgroup, std::string("unshare(CLONE_NEWCGROUP): ") + std::strerror(args.cgroup_ns_err)});
-  }
-  if (args.root_step != nullptr) {
-    // The namespace exists, but with the host's tree in it: not the layer
-    // it is meant to be, so it is reported as missing.
-    report->namespaces &= ~unsigned{kNsMount};
-    report->refused.push_back({kNsMount, std::string("empty root: ") + args.root_step + ": " + std::strerror(args.root_err)});
   }
   return child;
 }

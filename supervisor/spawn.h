@@ -114,10 +114,13 @@ struct SpawnSpec {
   // host refuses is left out (and named in SpawnReport); the child starts
   // with the rest rather than not at all. kNsMount gives the child an empty,
   // read-only root: the executable is then reached through exec_fd (opened
-  // here if unset) and must be statically linked. kNsUser maps the child's
-  // uid/gid (`uid`/`gid`, else ours) to themselves and nothing else; a root
-  // supervisor's child that keeps uid 0 gets no user namespace, since the
-  // only uid it could map is root's.
+  // here if unset) and must be statically linked. A host that lets the
+  // namespace be created but not the empty root (a chroot, whose `/` is no
+  // mount point) refuses it too: the child is started again without it,
+  // never left with the host's tree in a namespace of its own. kNsUser
+  // maps the child's uid/gid (`uid`/`gid`, else ours) to themselves and
+  // nothing else; a root supervisor's child that keeps uid 0 gets no user
+  // namespace, since the only uid it could map is root's.
   unsigned namespaces = 0;
 };
 

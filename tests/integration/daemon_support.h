@@ -3,9 +3,12 @@
 // through http_test_client.h, and helpers to read the daemon's JSON answers,
 // its metrics and its processes.
 //
-// Daemon is an RAII owner: its destructor SIGKILLs and reaps the daemon (and
+// Daemon is an RAII owner: its destructor stops and reaps the daemon (and
 // the daemon's workers die with it), so a failing test never leaves a
-// process behind. Nothing here asserts timings tighter than seconds: these
+// process behind: SIGTERM, a second one (stop now) if it is still draining
+// a second later, SIGKILL as the last resort. Never SIGKILL first: a
+// daemon killed so cannot remove its stockade-<pid> cgroups, which would
+// wait for the next daemon's start to sweep them. Nothing here asserts timings tighter than seconds: these
 // tests run on loaded 2-core machines.
 #pragma once
 
@@ -121,9 +124,15 @@ class Daemon {
 
   ~Daemon() {
     if (pid_ > 0 && !exit_status_) {
-      ::kill(pid_, SIGKILL);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
+      ::kill(pid_, SIGTERM);
+      if (!WaitExit(1s)) {
+        ::kill(pid_, SIGTERM);
+        if (!WaitExit(3s)) {
+          ::kill(pid_, SIGKILL);
+          int st = 0;
+          ::waitpid(pid_, &st, 0);
+        }
+      }
     }
     stop_reader_ = true;
     if (reader_.joinable()) reader_.join();

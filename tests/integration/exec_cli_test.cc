@@ -23,7 +23,7 @@ namespace {
 constexpr char kKey[] = "exec-test-key-0123456789";
 
 // The daemon as a child process: started with its log in a file (so a
-// chatty log can never block it on a full pipe), killed and reaped on
+// chatty log can never block it on a full pipe), stopped and reaped on
 // destruction, and its temporary directory removed.
 class Daemon {
  public:
@@ -71,8 +71,17 @@ class Daemon {
 
   ~Daemon() {
     if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
+      // SIGTERM, so that the daemon removes its cgroups (a SIGKILLed one
+      // leaves them to the next start's sweep); twice if it is still
+      // draining after a second, then SIGKILL.
+      kill(pid_, SIGTERM);
+      if (!ExitedWithin(std::chrono::seconds(1))) {
+        kill(pid_, SIGTERM);
+        if (!ExitedWithin(std::chrono::seconds(3))) {
+          kill(pid_, SIGKILL);
+          waitpid(pid_, nullptr, 0);
+        }
+      }
     }
     std::error_code ignored;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
@@ -83,6 +92,17 @@ class Daemon {
 
  private:
   Daemon() = default;
+
+  // Reaps the daemon if it exits within `timeout`.
+  bool ExitedWithin(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    do {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+  }
+
   static std::string Slurp(const std::string& path) {
     std::ifstream in(path);
     std::stringstream s;

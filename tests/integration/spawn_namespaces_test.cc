@@ -2,7 +2,9 @@
 // namespace really is in its own (the kernel's /proc links differ from
 // ours) and each takes away what it should; and the fallback ladder, under
 // a Docker-like seccomp profile that refuses user namespaces and unshare,
-// still starts the worker with what is left and names what was refused.
+// still starts the worker with what is left and names what was refused;
+// in a chroot, whose `/` is no mount point, the mount namespace is refused
+// and the worker started without it.
 //
 // The profile is installed in a forked child, never in the test process.
 #include <dirent.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -169,6 +172,17 @@ TEST(SpawnNamespaces, EveryNamespaceTakesAwayWhatItShould) {
   EXPECT_EQ(Slurp("/proc/self/mountinfo").find(" stockade "), std::string::npos);
 }
 
+// Why this host refuses a worker's empty root ("empty root: mount(/,
+// MS_PRIVATE): Invalid argument" in a chroot), or "" when it allows it.
+// Asked of a spawn with the mount namespace alone, outside any profile.
+std::string HostRefusesTheEmptyRoot() {
+  Waiting w = SpawnWorker(kNsMount);
+  for (const auto& r : w.report.refused) {
+    if (r.ns == kNsMount) return r.reason;
+  }
+  return "";
+}
+
 // Docker's default profile, in miniature: clone with CLONE_NEWUSER and every
 // unshare(2) fail with EPERM, clone3 with ENOSYS (so libc falls back to clone).
 void InstallDockerLikeProfile() {
@@ -207,8 +221,16 @@ TEST(SpawnNamespaces, UnderADockerLikeProfileTheLadderStartsTheWorkerWithWhatIsL
   EXPECT_NE(text.find("user: clone(CLONE_NEWUSER): Operation not permitted"), std::string::npos) << text;
   EXPECT_NE(text.find("cgroup: unshare(CLONE_NEWCGROUP): Operation not permitted"), std::string::npos) << text;
   if (geteuid() == 0) {
-    // Root still gets the others from clone itself, without a user namespace.
-    EXPECT_NE(text.find("in pid,net,mount,ipc,uts\n"), std::string::npos) << text;
+    // Root still gets the others from clone itself, without a user
+    // namespace; the mount namespace only where this host allows its empty
+    // root at all (not in a chroot), which the profile does not change.
+    const std::string mount_refused = HostRefusesTheEmptyRoot();
+    if (mount_refused.empty()) {
+      EXPECT_NE(text.find("in pid,net,mount,ipc,uts\n"), std::string::npos) << text;
+    } else {
+      EXPECT_NE(text.find("in pid,net,ipc,uts\n"), std::string::npos) << text;
+      EXPECT_NE(text.find("mount: " + mount_refused), std::string::npos) << text;
+    }
     EXPECT_NE(text.find("netns own"), std::string::npos) << text;
   } else {
     // Unprivileged, nothing is left without a user namespace.
@@ -277,6 +299,10 @@ TEST(SpawnNamespaces, MapsThatCannotBeWrittenFallBackInsteadOfHanging) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to become an unprivileged uid in a child";
   const std::string text = UnprivilegedSpawnReport(/*dumpable=*/false);
   EXPECT_EQ(text.rfind("ok\n", 0), 0u) << text;
+  if (text.find("user: clone(CLONE_NEWUSER)") != std::string::npos) {
+    // Refused at clone (sysctl, a chroot): there are no maps to write.
+    GTEST_SKIP() << "unprivileged user namespaces are refused here before any map is written:\n" << text;
+  }
   EXPECT_NE(text.find("user: open /proc/"), std::string::npos) << text;
   EXPECT_NE(text.find("in none\n"), std::string::npos) << text;
 }
@@ -287,6 +313,58 @@ TEST(SpawnNamespaces, NoneAskedNoneGiven) {
   EXPECT_EQ(w.report.namespaces, 0u);
   EXPECT_TRUE(w.report.refused.empty());
   EXPECT_EQ(NsLink(w.child.pid(), "net"), NsLink(0, "net"));
+}
+
+// A chroot, as a fresh Debian chroot is: its `/` is no mount point, so the
+// first step of the empty root (MS_PRIVATE on `/`) fails with EINVAL. The
+// mount namespace is refused with that reason, and the worker is started
+// again without it: in our own mount namespace, not in a half-made one that
+// still shows the host's tree. The other namespaces are kept.
+TEST(SpawnNamespaces, InAChrootTheMountNamespaceIsRefusedAndTheWorkerStartsWithoutIt) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to chroot in a child";
+  std::string dir = ::testing::TempDir() + "/stockade-chroot-XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr) << std::strerror(errno);
+  // Opened before the chroot: the worker is exec'd through its descriptor,
+  // and its /proc links are read through ours.
+  const int exec_fd = open(testing::WorkerBinary().c_str(), O_PATH | O_CLOEXEC);
+  const int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(exec_fd, 0);
+  ASSERT_GE(proc_fd, 0);
+  const std::string text = InChild([&]() -> std::string {
+    if (chroot(dir.c_str()) != 0 || chdir("/") != 0) return std::string("chroot: ") + std::strerror(errno);
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return "pipe2 failed";
+    SpawnSpec spec;
+    spec.executable = testing::WorkerBinary();
+    spec.exec_fd = exec_fd;
+    spec.stdin_fd = in[0];
+    spec.stdout_fd = out[1];
+    spec.uid = 65534;
+    spec.gid = 65534;
+    spec.namespaces = kNsMount | kNsNet;
+    SpawnReport report;
+    auto child = Spawn(spec, &report);
+    std::string text = child.ok() ? "ok\n" : "error " + child.status().message() + "\n";
+    text += "in " + policy::NamespaceList(report.namespaces) + "\n";
+    for (const auto& r : report.refused) text += std::string(policy::NamespaceName(r.ns)) + ": " + r.reason + "\n";
+    if (child.ok()) {
+      auto link = [&](const std::string& path) {
+        char buf[128];
+        const ssize_t n = readlinkat(proc_fd, path.c_str(), buf, sizeof buf);
+        return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+      };
+      const std::string own = link("self/ns/mnt");
+      text += std::string("mntns ") + (link(std::to_string(child->pid()) + "/ns/mnt") == own ? "ours" : "own") + "\n";
+    }
+    return text;
+  });
+  close(exec_fd);
+  close(proc_fd);
+  rmdir(dir.c_str());
+  EXPECT_EQ(text.rfind("ok\n", 0), 0u) << text;
+  EXPECT_NE(text.find("mount: empty root: mount(/, MS_PRIVATE): Invalid argument\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("in net\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mntns ours\n"), std::string::npos) << text;
 }
 
 // A policy that requires a namespace the host refuses: runs fail with a
