@@ -203,5 +203,51 @@ TEST(DaemonBounds, BodiesAndLargeRepliesShareOneByteBudget) {
   EXPECT_GT(MetricValue(Scrape(*d), "stockade_rejections_total{reason=\"buffers_full\"}"), 0);
 }
 
+TEST(DaemonBounds, SlowReadersOfALargeEventStreamHoldOneRenderingAtATime) {
+  // 12 MiB for bodies and replies; the result is 9 MB, more than the
+  // kernel buffers of a reader with a small receive window take, so a
+  // stream's write blocks with its rendering held. Only one stream at a
+  // time may hold one, however many never read.
+  auto d = Daemon::Start({.policy_text = "daemon { max_buffered_bytes: 12582912 read_timeout_ms: 20000 "
+                                         "delivered_retention_ms: 600000 }",
+                          .pool_size = 1});
+  ASSERT_TRUE(d);
+  Reply big = Post(*d, "{\"code\": \"'z'.repeat(9000000)\", \"wait\": true}");
+  ASSERT_EQ(big.status, 200) << big.error << big.body.substr(0, 300);
+  const std::string id = FromJson<api::Execution>(big.body).id();
+  const std::string request = "GET /v1/executions/" + id + "/events HTTP/1.1\r\nHost: x\r\n\r\n";
+  Fds readers;
+  for (int i = 0; i < 10; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    readers.fds.push_back(fd);
+    const int small = 4096;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(d->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+  }
+  std::this_thread::sleep_for(500ms);
+  const std::string scrape = Scrape(*d);
+  const double buffered = MetricValue(scrape, "stockade_buffered_bytes");
+  EXPECT_GT(buffered, 8.9e6) << "no stream is holding the result's rendering";
+  EXPECT_LT(buffered, 2 * 8.9e6) << "two renderings held at once";
+  // Small requests go on being served meanwhile; a large reply waits its turn.
+  EXPECT_EQ(Post(*d, ExecBody("1", 5000)).status, 200);
+  EXPECT_EQ(Get(*d, "/v1/executions/" + id).status, 503);
+  // The slow readers go away: their leases come back.
+  for (int fd : readers.fds) ::close(fd);
+  readers.fds.clear();
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    served = Get(*d, "/v1/executions/" + id).status == 200;
+    if (!served) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(served) << "the budget did not come back";
+}
+
 }  // namespace
 }  // namespace stockade::testing
