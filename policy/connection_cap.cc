@@ -10,7 +10,8 @@ ConnectionCap ConnectionCapFor(const Policy& policy, std::uint64_t fd_limit) {
   out.reserved_fds = kFdsBase + workers * kFdsPerWorker;
   const std::uint64_t room = fd_limit > out.reserved_fds ? fd_limit - out.reserved_fds : 0;
   const std::uint64_t asked = policy.daemon().max_connections();
-  std::uint64_t cap = asked == 0 ? room : std::min<std::uint64_t>(asked, room);
+  std::uint64_t cap = asked == 0 ? std::min<std::uint64_t>(room, kMaxDerivedConnections)
+                                 : std::min<std::uint64_t>(asked, room);
   if (asked != 0 && asked > room) {
     out.note = "daemon.max_connections " + std::to_string(asked) + " lowered to " + std::to_string(room) +
                ": RLIMIT_NOFILE is " + std::to_string(fd_limit) + " and " +

@@ -23,6 +23,12 @@ inline constexpr std::uint64_t kFdsPerWorker = 10;
 inline constexpr std::uint64_t kFdsBase = 64;
 // Below this the daemon would be useless; it runs with it and says so.
 inline constexpr std::uint32_t kMinConnections = 16;
+// The derived cap (max_connections 0) is at most this: descriptors are
+// not the only cost of a connection. Each may hold up to ~192 KiB outside
+// the byte budget (a 64 KiB read buffer, a body up to 64 KiB, a reply or an
+// SSE batch up to 64 KiB), so 1024 bounds that to ~192 MiB; an operator
+// who wants more sets max_connections.
+inline constexpr std::uint32_t kMaxDerivedConnections = 1024;
 
 struct ConnectionCap {
   std::uint32_t cap;

@@ -73,6 +73,19 @@ ApiService::ApiService(Supervisor& supervisor, ApiKeys keys, DaemonMetrics& metr
   store_.StartSweeping();
 }
 
+bool ApiService::KeyAccepted(const HttpRequest& req) const {
+  if (!keys_.enabled()) return true;
+  const auto header = req[http::field::authorization];
+  return keys_.Authenticate(std::string_view(header.data(), header.size())).has_value();
+}
+
+HttpResponse ApiService::UnauthorizedReply(unsigned version, bool keep_alive) const {
+  HttpResponse res = ErrorReply(401, api::UNAUTHORIZED, "a valid API key is required (Authorization: Bearer <key>)",
+                                version, keep_alive);
+  res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
 HttpResponse ApiService::BusyReply(unsigned version, bool keep_alive, const std::string& what) const {
   HttpResponse res = ErrorReply(503, api::QUEUE_FULL,
                                 what + ": the daemon holds its limit of request and reply bytes "
@@ -119,9 +132,18 @@ ApiReply ApiService::Json(const HttpRequest& req, unsigned http_status,
   reply.response = HttpResponse{static_cast<http::status>(http_status), req.version()};
   reply.response.set(http::field::content_type, "application/json");
   reply.response.keep_alive(req.keep_alive());
-  reply.response.body() = ToJson(body) + "\n";
+  reply.response.body() = ToJson(body);
+  reply.response.body() += '\n';
   reply.response.prepare_payload();
-  if (reply.lease) reply.lease.Resize(reply.response.body().size());
+  // The estimate is the protobuf size; escapes (\u003c for '<', control
+  // characters) can make the JSON several times larger. What does not fit
+  // once rendered is dropped at once rather than held past the budget.
+  if (reply.lease && !reply.lease.TryResize(reply.response.body().size())) {
+    const std::size_t rendered = reply.response.body().size();
+    metrics_.Rejected("buffers_full");
+    reply = ApiReply();
+    reply.response = BusyReply(req.version(), req.keep_alive(), "a reply of " + std::to_string(rendered) + " bytes");
+  }
   return reply;
 }
 
@@ -132,11 +154,16 @@ ApiReply ApiService::ExecutionReply(const HttpRequest& req, unsigned http_status
   out.set_created_at(record.created_at);
   if (record.state != api::DONE) return Json(req, http_status, out);
   // Lent to the reply for the time it takes to render (this thread runs
-  // nothing else meanwhile), then given back: a 10 MiB result is not copied.
+  // nothing else meanwhile), then given back, also if rendering throws: a
+  // 10 MiB result is not copied.
+  struct Lent {
+    api::Execution& out;
+    api::ExecutionResult& result;
+    ~Lent() { out.mutable_result()->Swap(&result); }
+  };
   out.mutable_result()->Swap(&record.result);
-  ApiReply reply = Json(req, http_status, out);
-  out.mutable_result()->Swap(&record.result);
-  return reply;
+  const Lent give_back{out, record.result};
+  return Json(req, http_status, out);
 }
 
 ApiReply ApiService::Error(const HttpRequest& req, unsigned http_status, api::Status status,
@@ -179,6 +206,13 @@ awaitable<ApiReply> ApiService::Handle(HttpRequest req, ByteBudget::Lease* body)
 }
 
 awaitable<ApiReply> ApiService::Route(HttpRequest req, ByteBudget::Lease* body) {
+  // Only creating an execution reads a body; any other route's body goes
+  // back to the budget now, so its own reply never competes with it.
+  const bool creates = req.method() == http::verb::post;
+  if (!creates && body) {
+    std::string().swap(req.body());
+    body->Release();
+  }
   const std::vector<std::string_view> parts =
       PathParts(std::string_view(req.target().data(), req.target().size()));
   const http::verb method = req.method();
@@ -306,12 +340,18 @@ awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Le
   co_await asio::post(supervisor_.io(), asio::use_awaitable);
   if (record->state == api::DONE) {
     ApiReply rejected = RejectionFor(req, record->result);
-    if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) co_return rejected;
+    if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) {
+      store_.Forget(*record);
+      co_return rejected;
+    }
   }
   if (!decoded->wait) co_return ExecutionReply(req, 202, *record);
   while (record->state != api::DONE) co_await AwaitChange(record);
   ApiReply rejected = RejectionFor(req, record->result);
-  if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) co_return rejected;
+  if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) {
+    store_.Forget(*record);
+    co_return rejected;
+  }
   ApiReply reply = ExecutionReply(req, 200, *record);
   if (reply.response.result_int() == 200) {
     store_.MarkDelivered(*record);

@@ -66,6 +66,12 @@ class ApiService {
   // Request bodies and rendered replies held at once (daemon.max_buffered_bytes).
   ByteBudget& buffers() { return buffers_; }
   DaemonMetrics& metrics() { return metrics_; }
+  // Whether the request carries a valid key (or keys are off). Asked before
+  // a large body is buffered, so that only clients with a key can hold the
+  // daemon's body budget.
+  bool KeyAccepted(const HttpRequest& req) const;
+  // The 401 answer, for that check and for routing.
+  HttpResponse UnauthorizedReply(unsigned version, bool keep_alive) const;
   // The answer when a body or reply does not fit in the buffer budget.
   HttpResponse BusyReply(unsigned version, bool keep_alive, const std::string& what) const;
 

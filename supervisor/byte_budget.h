@@ -56,6 +56,15 @@ class ByteBudget {
       if (state_->in_use > state_->peak) state_->peak = state_->in_use;
       bytes_ = bytes;
     }
+    // Resize to `bytes` if that fits beside what others hold (or nothing
+    // else is held); false, and unchanged, otherwise.
+    bool TryResize(std::uint64_t bytes) {
+      if (!state_) return false;
+      const std::uint64_t others = state_->in_use - bytes_;
+      if (others > 0 && (bytes > state_->limit || others > state_->limit - bytes)) return false;
+      Resize(bytes);
+      return true;
+    }
     void Release() {
       if (state_) state_->in_use -= bytes_;
       state_.reset();

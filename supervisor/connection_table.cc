@@ -49,10 +49,11 @@ ConnectionTable::Slot::~Slot() {
   if (!conn_->shed) --state_->open;
 }
 
-void ConnectionTable::Slot::Busy() {
-  if (!conn_ || conn_->shed) return;
+bool ConnectionTable::Slot::Busy() {
+  if (!conn_ || conn_->shed) return false;
   state_->Unlink(*conn_);
   conn_->spoke = true;
+  return true;
 }
 
 void ConnectionTable::Slot::Idle() {

@@ -35,8 +35,9 @@ class ConnectionTable {
     Slot& operator=(const Slot&) = delete;
     ~Slot();
 
-    // A request is being read, handled or answered: never shed.
-    void Busy();
+    // A request is being read, handled or answered: never shed. False when
+    // the connection was shed before it got here (it must end).
+    bool Busy();
     // Waiting for the next request on a kept-alive connection: may be shed.
     void Idle();
 

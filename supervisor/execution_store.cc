@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -198,9 +199,30 @@ std::vector<std::shared_ptr<ExecutionRecord>> ExecutionStore::Unfinished() const
   return out;
 }
 
+void ExecutionStore::Forget(ExecutionRecord& record) {
+  if (record.state != api::DONE) return;
+  Unindex(record);
+  const std::string id = record.id;
+  records_.erase(id);  // may free `record`: last
+}
+
 void ExecutionStore::Drop(ExecutionRecord& record, GoneReason reason) {
-  // Waiters and streams may still hold the record: it is unindexed here and
-  // freed when the last of them lets go.
+  Unindex(record);
+  Bury(record.id, record.owner, reason);
+  if (on_gone_) on_gone_(reason);
+  const std::string id = record.id;
+  records_.erase(id);  // may free `record`: last
+}
+
+std::size_t ExecutionStore::MaxRecordsPerKey() const {
+  if (limits_.max_bytes == 0 || limits_.max_bytes_per_key >= limits_.max_bytes) return limits_.max_records;
+  const long double share = static_cast<long double>(limits_.max_bytes_per_key) / limits_.max_bytes;
+  return std::max<std::size_t>(1, static_cast<std::size_t>(share * limits_.max_records));
+}
+
+// Waiters and streams may still hold the record: it is unindexed here and
+// freed when the last of them lets go.
+void ExecutionStore::Unindex(ExecutionRecord& record) {
   auto owner = owners_.find(record.owner);
   if (record.by_age_) by_age_.erase(*record.by_age_);
   if (record.delivered_) delivered_.erase(*record.delivered_);
@@ -216,10 +238,6 @@ void ExecutionStore::Drop(ExecutionRecord& record, GoneReason reason) {
   record.delivered_.reset();
   retained_bytes_ -= record.retained_bytes_;
   record.retained_bytes_ = 0;
-  Bury(record.id, record.owner, reason);
-  if (on_gone_) on_gone_(reason);
-  const std::string id = record.id;
-  records_.erase(id);  // may free `record`: last
 }
 
 void ExecutionStore::Bury(const std::string& id, const std::string& owner, GoneReason reason) {
@@ -244,14 +262,22 @@ void ExecutionStore::Sweep() {
   }
   // A key over its share gives up its own oldest; then the oldest of all go
   // while the total is over. Only finished records are ever evicted.
+  // (In bytes and in number: with the count shared by all, one key asking
+  // for many small results would push out everyone else's.)
+  const std::size_t max_records_per_key = MaxRecordsPerKey();
+  // A share of the count that is the whole count is the count rule below.
+  const bool count_shared = max_records_per_key < limits_.max_records;
+  auto over_share = [&](const Owner& o) {
+    return o.bytes > limits_.max_bytes_per_key || (count_shared && o.by_age.size() > max_records_per_key);
+  };
   std::vector<std::string> over;
   for (const auto& [name, o] : owners_) {
-    if (o.bytes > limits_.max_bytes_per_key) over.push_back(name);
+    if (over_share(o)) over.push_back(name);
   }
   for (const std::string& name : over) {
     for (;;) {
       auto it = owners_.find(name);  // Drop may erase the owner
-      if (it == owners_.end() || it->second.bytes <= limits_.max_bytes_per_key || it->second.by_age.empty()) break;
+      if (it == owners_.end() || it->second.by_age.empty() || !over_share(it->second)) break;
       Drop(*it->second.by_age.front(), GoneReason::kKeyShare);
     }
   }

@@ -117,6 +117,10 @@ class ExecutionStore {
   // Its result was answered to a synchronous request: keep it only for the
   // delivered window from now.
   void MarkDelivered(ExecutionRecord& record);
+  // It never ran (refused at submission, answered with an HTTP error that
+  // carries no id): nobody can ask for it, so it goes now, without a
+  // tombstone, and does not push anyone else's results out.
+  void Forget(ExecutionRecord& record);
 
   // Unfinished executions of one owner (for the per-key fairness cap).
   std::uint32_t InFlight(const std::string& owner) const;
@@ -148,6 +152,10 @@ class ExecutionStore {
   };
 
   void Drop(ExecutionRecord& record, GoneReason reason);
+  void Unindex(ExecutionRecord& record);
+  // A key's share of the record count, in the same proportion as its
+  // share of the bytes.
+  std::size_t MaxRecordsPerKey() const;
   void Bury(const std::string& id, const std::string& owner, GoneReason reason);
   void ScheduleSweep();
 

@@ -59,6 +59,16 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// Bodies up to this size are not leased from the budget: each connection
+// holds at most one, and only the bytes that have arrived.
+constexpr std::uint64_t kSmallBodyBytes = 64 * 1024;
+
+// What a connection reads ahead at most: a request's header (16 KiB),
+// chunk-size lines, a trailer, and what is left of a body Beast has not
+// moved into the request yet. A body itself goes into the request, within
+// max_body_bytes.
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
 // SSE batches carry at most this much console at a time, so a stream of a
 // run with a large console holds one batch, not a copy of the console.
 constexpr std::size_t kSseBatchBytes = 64 * 1024;
@@ -107,7 +117,7 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
       for (; sent < r->ConsoleSize() && batch.size() < kSseBatchBytes; ++sent) {
         batch += ApiService::SseEvent("console", r->ConsoleLine(sent));
       }
-      done = r->state == api::DONE && sent == r->ConsoleSize();
+      done = r->state == api::DONE && sent >= r->ConsoleSize();
       if (done) result_bytes = r->result.ByteSizeLong();
     } else {
       co_return;
@@ -121,7 +131,8 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
       auto r = weak.lock();
       if (!lease || !r) co_return;
       batch += ApiService::SseEvent("result", r->result);
-      lease->Resize(batch.size());
+      // Escapes can make it larger than estimated: held only if it fits.
+      if (!lease->TryResize(batch.size())) co_return;
     }
     if (!batch.empty()) {
       stream.expires_after(write_timeout);
@@ -136,7 +147,7 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
     // the wait being registered). An unfinished record is never evicted.
     auto r = weak.lock();
     if (!r) co_return;
-    if (sent == r->ConsoleSize() && r->state != api::DONE) co_await AwaitChange(std::move(r));
+    if (sent >= r->ConsoleSize() && r->state != api::DONE) co_await AwaitChange(std::move(r));
   }
   stream.expires_after(write_timeout);
   co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(use_awaitable, ec));
@@ -195,7 +206,10 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContex
     RefuseAtCap(stream.socket(), ctx.table->cap());
     co_return;
   }
-  beast::flat_buffer buffer;
+  // Capped: Beast applies neither the header limit to a chunk's size line
+  // and extensions or to the trailer, nor the body limit to them, so an
+  // uncapped buffer grows for as long as a client sends such bytes.
+  beast::flat_buffer buffer(kReadBufferBytes);
   const milliseconds read_timeout(limits.read_timeout_ms());
   const milliseconds idle_timeout(limits.idle_timeout_ms());
   bool first = true;
@@ -212,7 +226,9 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContex
       if (ec) co_return;  // closed, timed out, or shed
       buffer.commit(n);
     }
-    slot->Busy();
+    // Shed while its first bytes were on their way in: it no longer counts
+    // as open and its socket is closed, so it serves nothing.
+    if (!slot->Busy()) co_return;
     first = false;
     // From the first byte, the whole request must arrive within the read
     // timeout: a slow loris gets cut off, whatever pace it keeps.
@@ -222,12 +238,24 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContex
     stream.expires_after(read_timeout);
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     // The body is read only with room for it in the daemon's buffers: each
-    // connection's body is capped, and so is their sum.
+    // connection's body is capped, and so is their sum. Small bodies are
+    // bounded per connection (and hold only what has arrived); a large one
+    // needs a key before it may hold the budget.
     std::optional<ByteBudget::Lease> body_lease;
+    const std::uint64_t want = !ec && !parser.is_done()
+                                   ? (parser.content_length() ? *parser.content_length() : limits.max_body_bytes())
+                                   : 0;
+    if (want > kSmallBodyBytes && !api->KeyAccepted(parser.get())) {
+      api->metrics().Rejected("unauthorized");
+      HttpResponse res = api->UnauthorizedReply(parser.get().version(), false);
+      stream.expires_after(read_timeout);
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      co_await LingeringClose(stream, limits.max_body_bytes());
+      co_return;
+    }
     if (!ec && !parser.is_done()) {
-      const std::uint64_t want = parser.content_length() ? *parser.content_length() : limits.max_body_bytes();
-      body_lease = api->buffers().TryTake(want);
-      if (!body_lease) {
+      if (want > kSmallBodyBytes) body_lease = api->buffers().TryTake(want);
+      if (want > kSmallBodyBytes && !body_lease) {
         api->metrics().Rejected("buffers_full");
         HttpResponse res = api->BusyReply(parser.get().version(), false,
                                           "a request body of " + std::to_string(want) + " bytes");

@@ -249,5 +249,38 @@ TEST(DaemonBounds, SlowReadersOfALargeEventStreamHoldOneRenderingAtATime) {
   EXPECT_TRUE(served) << "the budget did not come back";
 }
 
+TEST(DaemonBounds, ChunkSizeLinesAndTrailersCannotGrowTheReadBuffer) {
+  auto d = Daemon::Start({.policy_text = "daemon { read_timeout_ms: 20000 }", .pool_size = 1});
+  ASSERT_TRUE(d);
+  const std::uint64_t rss_at_start = RssBytes(d->pid());
+  for (const std::string& head : {std::string("1;"), std::string("0\r\nX-Trailer: ")}) {
+    Connection c = Connection::Tcp(d->port());
+    ASSERT_TRUE(c.WriteRaw("POST /v1/executions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + head));
+    // Endless bytes of one chunk-size line or trailer: the daemon must stop
+    // reading long before these 8 MiB (the client may see its writes fail).
+    for (int i = 0; i < 128 && c.WriteRaw(std::string(64 * 1024, 'a'), 2s); ++i) {
+    }
+    bool closed = false;
+    const std::string got = c.ReadUntilClosed(5s, &closed);
+    EXPECT_TRUE(closed);
+    EXPECT_TRUE(got.empty() || got.rfind("HTTP/1.1 400 ", 0) == 0) << got.substr(0, 200);
+  }
+  EXPECT_LT(RssBytes(d->pid()), rss_at_start + 8 * kMiB);
+  EXPECT_EQ(Post(*d, ExecBody("1", 5000)).status, 200);
+}
+
+TEST(DaemonBounds, ALargeBodyWithoutAValidKeyIsRefusedBeforeItIsRead) {
+  auto d = Daemon::Start({.api_keys_text = "sk-test-0123456789abcdef alice\n", .pool_size = 1});
+  ASSERT_TRUE(d);
+  Connection c = Connection::Tcp(d->port());
+  // Declared, never sent: a key-less client must not hold the budget.
+  ASSERT_TRUE(c.WriteRaw("POST /v1/executions HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"));
+  Reply r = c.ReadReply(5s);
+  EXPECT_EQ(r.status, 401) << r.error << r.body;
+  EXPECT_EQ(MetricValue(Scrape(*d), "stockade_buffered_bytes"), 0);
+  // With the key, a small request goes through as ever.
+  EXPECT_EQ(Post(*d, ExecBody("1", 5000), "sk-test-0123456789abcdef").status, 200);
+}
+
 }  // namespace
 }  // namespace stockade::testing

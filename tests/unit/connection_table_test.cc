@@ -46,9 +46,11 @@ TEST(ConnectionTable, NeverSpokenGoFirstOldestFirstThenTheLongestIdle) {
   auto n2 = t.Admit(closed.For("n2"));
   ASSERT_TRUE(n1 && n2);
   EXPECT_EQ(closed.names, (std::vector<std::string>{"silent1", "silent2"}));
+  // A shed connection that wakes up to its bytes must not serve them.
+  EXPECT_FALSE(silent1->Busy());
   // n1 and n2 have not spoken either: they go before the idle one.
-  n1->Busy();
-  n2->Busy();
+  EXPECT_TRUE(n1->Busy());
+  EXPECT_TRUE(n2->Busy());
   auto n3 = t.Admit(closed.For("n3"));
   ASSERT_TRUE(n3);
   EXPECT_EQ(closed.names.back(), "idle");
@@ -132,6 +134,18 @@ TEST(ByteBudget, HugeRequestsDoNotWrapAround) {
   auto small = b.TryTake(1);
   EXPECT_FALSE(b.TryTake(UINT64_MAX));
   EXPECT_FALSE(b.TryTake(UINT64_MAX - 10));
+}
+
+TEST(ByteBudget, AReplyRenderedLargerThanItsEstimateIsKeptOnlyIfItFits) {
+  ByteBudget b(100);
+  auto other = b.TryTake(50);
+  auto reply = b.TryTake(20);
+  ASSERT_TRUE(other && reply);
+  EXPECT_TRUE(reply->TryResize(50));
+  EXPECT_FALSE(reply->TryResize(51));
+  EXPECT_EQ(b.in_use(), 100u);
+  other.reset();
+  EXPECT_TRUE(reply->TryResize(1000)) << "alone, one item may pass the limit";
 }
 
 }  // namespace

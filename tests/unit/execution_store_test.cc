@@ -72,6 +72,7 @@ TEST(ExecutionStore, OverTheTotalTheOldestGoFirstAndAnswerGone) {
 TEST(ExecutionStore, AKeyOverItsShareGivesUpItsOwnOldest) {
   boost::asio::io_context io;
   RetentionLimits l = Roomy();
+  l.max_bytes = 500000;
   l.max_bytes_per_key = 250000;
   ExecutionStore store(io, l);
   const std::string quiet = Finished(store, "quiet", 100000)->id;
@@ -182,6 +183,41 @@ TEST(ExecutionStore, EveryDropIsReportedWithItsReason) {
   Finished(store, "", 1);
   Finished(store, "", 1);
   EXPECT_EQ(reasons, (std::vector<std::string>{"count", "count"}));
+}
+
+TEST(ExecutionStore, AKeyHoldsItsShareOfTheCountTooSoManySmallResultsEvictOnlyItsOwn) {
+  boost::asio::io_context io;
+  RetentionLimits l = Roomy();
+  l.max_records = 10;
+  l.max_bytes = 1000000;
+  l.max_bytes_per_key = 500000;  // half the bytes: half the records
+  ExecutionStore store(io, l);
+  std::vector<std::string> quiet;
+  for (int i = 0; i < 4; ++i) quiet.push_back(Finished(store, "quiet", 10)->id);
+  std::vector<std::string> flood;
+  for (int i = 0; i < 50; ++i) flood.push_back(Finished(store, "flood", 10)->id);
+  for (const std::string& id : quiet) EXPECT_NE(store.Find(id, "quiet"), nullptr);
+  EXPECT_EQ(store.retained(), 9u);
+  EXPECT_EQ(store.Gone(flood[0], "flood"), GoneReason::kKeyShare);
+  EXPECT_NE(store.Find(flood[49], "flood"), nullptr);
+}
+
+TEST(ExecutionStore, ARunThatNeverRanIsForgottenWithoutATrace) {
+  boost::asio::io_context io;
+  ExecutionStore store(io, Roomy());
+  std::vector<std::string> gone;
+  store.OnGone([&](GoneReason r) { gone.push_back(GoneReasonName(r)); });
+  auto refused = Finished(store, "k", 10);
+  store.Forget(*refused);
+  EXPECT_EQ(store.Find(refused->id, "k"), nullptr);
+  EXPECT_EQ(store.Gone(refused->id, "k"), std::nullopt);
+  EXPECT_EQ(store.retained(), 0u);
+  EXPECT_EQ(store.retained_bytes(), 0u);
+  EXPECT_TRUE(gone.empty());
+  // An unfinished one is not forgotten.
+  auto running = store.Create("k");
+  store.Forget(*running);
+  EXPECT_EQ(store.Find(running->id, "k"), running);
 }
 
 }  // namespace

@@ -437,7 +437,8 @@ TEST(ConnectionCap, DerivedFromTheFdLimitLessTheWorkersShare) {
   Policy p = Default();  // pool of 10, up to 20
   const ConnectionCap c = ConnectionCapFor(p, 20000);
   EXPECT_EQ(c.reserved_fds, kFdsBase + 20 * kFdsPerWorker);
-  EXPECT_EQ(c.cap, 20000 - c.reserved_fds);
+  EXPECT_EQ(c.cap, kMaxDerivedConnections) << "memory, not descriptors, bounds the derived cap";
+  EXPECT_EQ(ConnectionCapFor(p, 1000).cap, 1000 - c.reserved_fds);
   EXPECT_TRUE(c.note.empty());
   p.mutable_pool()->set_size(2);
   p.mutable_pool()->set_max_size(2);
@@ -448,6 +449,9 @@ TEST(ConnectionCap, AnExplicitCapIsKeptBelowTheRoomThereIs) {
   Policy p = Default();
   p.mutable_daemon()->set_max_connections(100);
   EXPECT_EQ(ConnectionCapFor(p, 20000).cap, 100u);
+  p.mutable_daemon()->set_max_connections(5000);
+  EXPECT_EQ(ConnectionCapFor(p, 20000).cap, 5000u) << "an operator may go past the derived cap";
+  p.mutable_daemon()->set_max_connections(100);
   const ConnectionCap low = ConnectionCapFor(p, 300);
   EXPECT_EQ(low.cap, 300 - low.reserved_fds);
   EXPECT_NE(low.note.find("lowered"), std::string::npos) << low.note;
