@@ -45,6 +45,26 @@ awaitable<void> AwaitChange(std::shared_ptr<ExecutionRecord> record) {
   co_await record->changed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+StreamTicket::StreamTicket(std::shared_ptr<Counts> counts, std::string owner)
+    : counts_(std::move(counts)), owner_(std::move(owner)) {
+  ++(*counts_)[owner_];
+}
+
+StreamTicket& StreamTicket::operator=(StreamTicket&& other) noexcept {
+  if (this != &other) {
+    StreamTicket gone(std::move(*this));
+    counts_ = std::move(other.counts_);
+    owner_ = std::move(other.owner_);
+  }
+  return *this;
+}
+
+StreamTicket::~StreamTicket() {
+  if (!counts_) return;
+  auto it = counts_->find(owner_);
+  if (it != counts_->end() && --it->second == 0) counts_->erase(it);
+}
+
 namespace {
 
 RetentionLimits RetentionFor(const policy::DaemonPolicy& d) {
@@ -265,8 +285,17 @@ awaitable<ApiReply> ApiService::Route(HttpRequest req, ByteBudget::Lease* body) 
       co_return co_await CancelExecution(req, std::move(record));
     }
     if (parts.size() == 4 && parts[3] == "events" && method == http::verb::get) {
+      const std::uint32_t cap = supervisor_.policy().daemon().max_streams_per_key();
+      if (cap > 0 && (*streams_)[owner] >= cap) {
+        metrics_.Rejected("per_key_streams");
+        co_return Error(req, 429, api::QUEUE_FULL,
+                        "this key already has " + std::to_string(cap) +
+                            " event streams open (daemon.max_streams_per_key)",
+                        1000);
+      }
       ApiReply reply;
       reply.stream = std::move(record);
+      reply.stream_ticket = StreamTicket(streams_, owner);
       co_return reply;
     }
   }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
@@ -32,9 +33,26 @@ namespace stockade::supervisor {
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
+// An open event stream, counted against its key's cap while it lives.
+// Shared counts: a connection's frame may outlive the service at shutdown.
+class StreamTicket {
+ public:
+  using Counts = std::unordered_map<std::string, std::uint32_t>;
+  StreamTicket() = default;
+  StreamTicket(std::shared_ptr<Counts> counts, std::string owner);
+  StreamTicket(StreamTicket&& other) noexcept = default;
+  StreamTicket& operator=(StreamTicket&& other) noexcept;
+  ~StreamTicket();
+
+ private:
+  std::shared_ptr<Counts> counts_;
+  std::string owner_;
+};
+
 struct ApiReply {
   HttpResponse response;
   std::shared_ptr<ExecutionRecord> stream;  // set: stream it as SSE instead
+  StreamTicket stream_ticket;               // with `stream`: held while it is written
   ByteBudget::Lease lease;                  // what the rendered body holds of the budget
 };
 
@@ -97,6 +115,7 @@ class ApiService {
   DaemonMetrics& metrics_;
   ExecutionStore store_;
   ByteBudget buffers_;
+  std::shared_ptr<StreamTicket::Counts> streams_ = std::make_shared<StreamTicket::Counts>();
   bool draining_ = false;
   bool log_code_ = false;
   std::size_t in_flight_ = 0;

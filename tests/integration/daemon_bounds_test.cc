@@ -282,5 +282,30 @@ TEST(DaemonBounds, ALargeBodyWithoutAValidKeyIsRefusedBeforeItIsRead) {
   EXPECT_EQ(Post(*d, ExecBody("1", 5000), "sk-test-0123456789abcdef").status, 200);
 }
 
+TEST(DaemonBounds, AKeyHoldsAtMostItsShareOfEventStreams) {
+  auto d = Daemon::Start({.policy_text = "daemon { max_streams_per_key: 2 }", .pool_size = 1});
+  ASSERT_TRUE(d);
+  Reply run = Post(*d, "{\"code\": \"var t = Date.now(); while (Date.now() - t < 3000) {} 1\", \"wait\": false}");
+  ASSERT_EQ(run.status, 202) << run.body;
+  const std::string id = FromJson<api::Execution>(run.body).id();
+  const std::string events = "/v1/executions/" + id + "/events";
+  std::vector<Connection> streams;
+  for (int i = 0; i < 2; ++i) {
+    streams.push_back(Connection::Tcp(d->port()));
+    ASSERT_TRUE(streams.back().WriteRaw("GET " + events + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  std::this_thread::sleep_for(300ms);
+  Reply third = Get(*d, events, "", 10s);
+  EXPECT_EQ(third.status, 429) << third.body.substr(0, 300);
+  EXPECT_NE(third.body.find("max_streams_per_key"), std::string::npos) << third.body;
+  EXPECT_EQ(third.retry_after, "1");
+  // The run ends, so do its streams, and the key may stream again.
+  WaitDone(*d, id);
+  streams.clear();
+  std::this_thread::sleep_for(300ms);
+  Reply again = Get(*d, events, "", 10s);
+  EXPECT_EQ(again.status, 200) << again.body.substr(0, 300);
+}
+
 }  // namespace
 }  // namespace stockade::testing
