@@ -88,15 +88,17 @@ ApiService::ApiService(Supervisor& supervisor, ApiKeys keys, DaemonMetrics& metr
       keys_(std::move(keys)),
       metrics_(metrics),
       store_(supervisor.io(), RetentionFor(supervisor.policy().daemon())),
-      buffers_(supervisor.policy().daemon().max_buffered_bytes()) {
+      // One key (or all keyless clients together) may hold half.
+      buffers_(supervisor.policy().daemon().max_buffered_bytes(),
+               supervisor.policy().daemon().max_buffered_bytes() / 2) {
   store_.OnGone([this](GoneReason reason) { metrics_.RetainedGone(GoneReasonName(reason)); });
   store_.StartSweeping();
 }
 
-bool ApiService::KeyAccepted(const HttpRequest& req) const {
-  if (!keys_.enabled()) return true;
+std::optional<std::string> ApiService::BodyOwner(const HttpRequest& req) const {
+  if (!keys_.enabled()) return std::string();
   const auto header = req[http::field::authorization];
-  return keys_.Authenticate(std::string_view(header.data(), header.size())).has_value();
+  return keys_.Authenticate(std::string_view(header.data(), header.size()));
 }
 
 HttpResponse ApiService::UnauthorizedReply(unsigned version, bool keep_alive) const {
@@ -135,13 +137,13 @@ HttpResponse ApiService::ErrorReply(unsigned http_status, api::Status status,
 }
 
 ApiReply ApiService::Json(const HttpRequest& req, unsigned http_status,
-                          const google::protobuf::Message& body) {
+                          const google::protobuf::Message& body, const std::string& owner) {
   ApiReply reply;
   // A large body is rendered only with a lease for it: many clients reading
   // large results slowly must not hold unbounded copies of them.
   const std::size_t estimate = body.ByteSizeLong();
   if (estimate > kSmallReplyBytes) {
-    std::optional<ByteBudget::Lease> lease = buffers_.TryTake(estimate);
+    std::optional<ByteBudget::Lease> lease = buffers_.TryTake(estimate, owner);
     if (!lease) {
       metrics_.Rejected("buffers_full");
       reply.response = BusyReply(req.version(), req.keep_alive(), "a reply of " + std::to_string(estimate) + " bytes");
@@ -172,7 +174,7 @@ ApiReply ApiService::ExecutionReply(const HttpRequest& req, unsigned http_status
   out.set_id(record.id);
   out.set_state(record.state);
   out.set_created_at(record.created_at);
-  if (record.state != api::DONE) return Json(req, http_status, out);
+  if (record.state != api::DONE) return Json(req, http_status, out, record.owner);
   // Lent to the reply for the time it takes to render (this thread runs
   // nothing else meanwhile), then given back, also if rendering throws: a
   // 10 MiB result is not copied.
@@ -183,7 +185,7 @@ ApiReply ApiService::ExecutionReply(const HttpRequest& req, unsigned http_status
   };
   out.mutable_result()->Swap(&record.result);
   const Lent give_back{out, record.result};
-  return Json(req, http_status, out);
+  return Json(req, http_status, out, record.owner);
 }
 
 ApiReply ApiService::Error(const HttpRequest& req, unsigned http_status, api::Status status,

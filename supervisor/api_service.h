@@ -14,6 +14,7 @@
 #include <utility>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -84,10 +85,11 @@ class ApiService {
   // Request bodies and rendered replies held at once (daemon.max_buffered_bytes).
   ByteBudget& buffers() { return buffers_; }
   DaemonMetrics& metrics() { return metrics_; }
-  // Whether the request carries a valid key (or keys are off). Asked before
-  // a large body is buffered, so that only clients with a key can hold the
-  // daemon's body budget.
-  bool KeyAccepted(const HttpRequest& req) const;
+  // The key name the request carries ("" when keys are off), or nullopt
+  // when it carries no valid key. Asked before a large body is buffered, so
+  // that only clients with a key can hold the daemon's body budget, each
+  // within its share.
+  std::optional<std::string> BodyOwner(const HttpRequest& req) const;
   // The 401 answer, for that check and for routing.
   HttpResponse UnauthorizedReply(unsigned version, bool keep_alive) const;
   // The answer when a body or reply does not fit in the buffer budget.
@@ -103,7 +105,9 @@ class ApiService {
   boost::asio::awaitable<ApiReply> CancelExecution(const HttpRequest& req,
                                                    std::shared_ptr<ExecutionRecord> record);
   ApiReply Readyz(const HttpRequest& req);
-  ApiReply Json(const HttpRequest& req, unsigned http_status, const google::protobuf::Message& body);
+  // `owner`: whose share of the buffer budget a large reply is held in.
+  ApiReply Json(const HttpRequest& req, unsigned http_status, const google::protobuf::Message& body,
+                const std::string& owner = "");
   // The record as an Execution, rendered without copying its result.
   ApiReply ExecutionReply(const HttpRequest& req, unsigned http_status, ExecutionRecord& record);
   ApiReply Error(const HttpRequest& req, unsigned http_status, api::Status status,

@@ -77,10 +77,10 @@ constexpr std::size_t kSseBatchBytes = 64 * 1024;
 // `within`. Streams wait where a request would be refused: a stream has
 // already been answered 200.
 awaitable<std::optional<ByteBudget::Lease>> TakeWithin(ByteBudget* budget, std::uint64_t bytes,
-                                                       milliseconds within) {
+                                                       const std::string* owner, milliseconds within) {
   const auto deadline = std::chrono::steady_clock::now() + within;
   for (;;) {
-    if (auto lease = budget->TryTake(bytes)) co_return lease;
+    if (auto lease = budget->TryTake(bytes, *owner)) co_return lease;
     if (std::chrono::steady_clock::now() >= deadline) co_return std::nullopt;
     asio::steady_timer pause(co_await asio::this_coro::executor, milliseconds(50));
     error_code ec;
@@ -107,6 +107,7 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
   // alive. One evicted mid-stream ends the stream without its result (a
   // GET then answers 410 with the reason).
   std::weak_ptr<ExecutionRecord> weak = record;
+  const std::string owner = record->owner;
   record.reset();
   std::size_t sent = 0;
   for (;;) {
@@ -127,7 +128,7 @@ awaitable<void> WriteSse(beast::basic_stream<Protocol>& stream, unsigned version
       // The result may be large: rendered only with room in the budget. A
       // stream that cannot get it in time ends without it (the client can
       // still GET the execution).
-      lease = co_await TakeWithin(buffers, result_bytes + batch.size(), write_timeout);
+      lease = co_await TakeWithin(buffers, result_bytes + batch.size(), &owner, write_timeout);
       auto r = weak.lock();
       if (!lease || !r) co_return;
       batch += ApiService::SseEvent("result", r->result);
@@ -245,7 +246,9 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContex
     const std::uint64_t want = !ec && !parser.is_done()
                                    ? (parser.content_length() ? *parser.content_length() : limits.max_body_bytes())
                                    : 0;
-    if (want > kSmallBodyBytes && !api->KeyAccepted(parser.get())) {
+    const std::optional<std::string> body_owner =
+        want > kSmallBodyBytes ? api->BodyOwner(parser.get()) : std::optional<std::string>(std::string());
+    if (!body_owner) {
       api->metrics().Rejected("unauthorized");
       HttpResponse res = api->UnauthorizedReply(parser.get().version(), false);
       stream.expires_after(read_timeout);
@@ -254,7 +257,7 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContex
       co_return;
     }
     if (!ec && !parser.is_done()) {
-      if (want > kSmallBodyBytes) body_lease = api->buffers().TryTake(want);
+      if (want > kSmallBodyBytes) body_lease = api->buffers().TryTake(want, *body_owner);
       if (want > kSmallBodyBytes && !body_lease) {
         api->metrics().Rejected("buffers_full");
         HttpResponse res = api->BusyReply(parser.get().version(), false,

@@ -148,5 +148,25 @@ TEST(ByteBudget, AReplyRenderedLargerThanItsEstimateIsKeptOnlyIfItFits) {
   EXPECT_TRUE(reply->TryResize(1000)) << "alone, one item may pass the limit";
 }
 
+TEST(ByteBudget, OneOwnerHoldsAtMostItsShare) {
+  ByteBudget b(100, 50);
+  auto a1 = b.TryTake(40, "a");
+  ASSERT_TRUE(a1);
+  EXPECT_FALSE(b.TryTake(20, "a")) << "a would hold 60 of its 50";
+  auto b1 = b.TryTake(50, "b");
+  ASSERT_TRUE(b1) << "another key is not locked out by a";
+  EXPECT_EQ(b.held_by("a"), 40u);
+  EXPECT_EQ(b.held_by("b"), 50u);
+  EXPECT_FALSE(b1->TryResize(61)) << "past the whole budget beside a's 40";
+  a1.reset();
+  EXPECT_EQ(b.held_by("a"), 0u);
+  // Alone, an owner may take one item over its share if the whole fits.
+  auto big = b.TryTake(50, "c");
+  EXPECT_TRUE(big);
+  b1.reset();
+  big.reset();
+  EXPECT_EQ(b.in_use(), 0u);
+}
+
 }  // namespace
 }  // namespace stockade::supervisor
