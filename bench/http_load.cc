@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "policy/json_string.h"
 #include "supervisor/http_client.h"
 
 namespace {
@@ -202,16 +203,9 @@ struct Config {
 };
 
 std::string JsonQuote(const std::string& code) {
-  std::string quoted = "\"";
-  for (char c : code) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    if (c == '\n') {
-      quoted += "\\n";
-      continue;
-    }
-    quoted += c;
-  }
-  return quoted + "\"";
+  std::string quoted;
+  stockade::policy::AppendJsonString(code, &quoted);
+  return quoted;
 }
 
 Script Plain(const std::string& code) {

@@ -77,10 +77,6 @@ RetentionLimits RetentionFor(const policy::DaemonPolicy& d) {
   return r;
 }
 
-// Replies below this are not worth a lease: the per-connection bounds
-// (connections x this) already cover them.
-constexpr std::size_t kSmallReplyBytes = 64 * 1024;
-
 }  // namespace
 
 ApiService::ApiService(Supervisor& supervisor, ApiKeys keys, DaemonMetrics& metrics)
@@ -142,7 +138,7 @@ ApiReply ApiService::Json(const HttpRequest& req, unsigned http_status,
   // A large body is rendered only with a lease for it: many clients reading
   // large results slowly must not hold unbounded copies of them.
   const std::size_t estimate = body.ByteSizeLong();
-  if (estimate > kSmallReplyBytes) {
+  if (estimate > ByteBudget::kSmallItemBytes) {
     std::optional<ByteBudget::Lease> lease = buffers_.TryTake(estimate, owner);
     if (!lease) {
       metrics_.Rejected("buffers_full");
@@ -264,8 +260,8 @@ awaitable<ApiReply> ApiService::Route(HttpRequest req, ByteBudget::Lease* body) 
     auto name = keys_.Authenticate(std::string_view(header.data(), header.size()));
     if (!name) {
       metrics_.Rejected("unauthorized");
-      ApiReply reply = Error(req, 401, api::UNAUTHORIZED, "a valid API key is required (Authorization: Bearer <key>)");
-      reply.response.set(http::field::www_authenticate, "Bearer");
+      ApiReply reply;
+      reply.response = UnauthorizedReply(req.version(), req.keep_alive());
       co_return reply;
     }
     owner = *name;

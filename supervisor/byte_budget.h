@@ -53,6 +53,11 @@ class ByteBudget {
   };
 
  public:
+  // Bodies and replies up to this size take no lease: each connection holds
+  // at most one of each, so the connection cap already bounds them, and
+  // leasing every small request would only cost time.
+  static constexpr std::uint64_t kSmallItemBytes = 64 * 1024;
+
   class Lease {
    public:
     Lease() = default;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <chrono>
+#include <sstream>
 #include <type_traits>
 
 #include <boost/asio/co_spawn.hpp>
@@ -58,10 +59,6 @@ StatusOr<ListenAddress> ParseListenAddress(const std::string& text) {
 namespace {
 
 using std::chrono::milliseconds;
-
-// Bodies up to this size are not leased from the budget: each connection
-// holds at most one, and only the bytes that have arrived.
-constexpr std::uint64_t kSmallBodyBytes = 64 * 1024;
 
 // What a connection reads ahead at most: a request's header (16 KiB),
 // chunk-size lines, a trailer, and what is left of a body Beast has not
@@ -175,14 +172,16 @@ awaitable<void> LingeringClose(beast::basic_stream<Protocol>& stream, std::uint6
 // Refused at the cap: a best-effort answer that cannot block (the socket
 // buffer of a fresh connection has room for it), then the socket closes.
 template <typename Socket>
-void RefuseAtCap(Socket& socket, std::size_t cap) {
-  const std::string body = "{\"status\":\"QUEUE_FULL\",\"message\":\"the daemon holds its cap of " +
-                           std::to_string(cap) +
-                           " connections, all busy; retry shortly\",\"retryAfterMs\":1000}\n";
-  const std::string text = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                           "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n\r\n" + body;
-  (void)::send(socket.native_handle(), text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+void RefuseAtCap(Socket& socket, const ApiService& api, std::size_t cap) {
+  HttpResponse res = api.ErrorReply(503, api::QUEUE_FULL,
+                                    "the daemon holds its cap of " + std::to_string(cap) +
+                                        " connections, all busy; retry shortly",
+                                    11, false);
+  res.set(http::field::retry_after, "1");
+  std::ostringstream text;
+  text << res;
+  const std::string bytes = text.str();
+  (void)::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   error_code ignored;
   socket.shutdown(Socket::shutdown_send, ignored);
   socket.close(ignored);
@@ -204,7 +203,7 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContex
   api->metrics().ConnectionsShed(ctx.table->shed() - shed_before);
   if (!slot) {
     api->metrics().ConnectionRefused("cap");
-    RefuseAtCap(stream.socket(), ctx.table->cap());
+    RefuseAtCap(stream.socket(), *api, ctx.table->cap());
     co_return;
   }
   // Capped: Beast applies neither the header limit to a chunk's size line
@@ -247,7 +246,7 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContex
                                    ? (parser.content_length() ? *parser.content_length() : limits.max_body_bytes())
                                    : 0;
     const std::optional<std::string> body_owner =
-        want > kSmallBodyBytes ? api->BodyOwner(parser.get()) : std::optional<std::string>(std::string());
+        want > ByteBudget::kSmallItemBytes ? api->BodyOwner(parser.get()) : std::optional<std::string>(std::string());
     if (!body_owner) {
       api->metrics().Rejected("unauthorized");
       HttpResponse res = api->UnauthorizedReply(parser.get().version(), false);
@@ -257,8 +256,8 @@ awaitable<void> RunConnection(typename Protocol::socket socket, ConnectionContex
       co_return;
     }
     if (!ec && !parser.is_done()) {
-      if (want > kSmallBodyBytes) body_lease = api->buffers().TryTake(want, *body_owner);
-      if (want > kSmallBodyBytes && !body_lease) {
+      if (want > ByteBudget::kSmallItemBytes) body_lease = api->buffers().TryTake(want, *body_owner);
+      if (want > ByteBudget::kSmallItemBytes && !body_lease) {
         api->metrics().Rejected("buffers_full");
         HttpResponse res = api->BusyReply(parser.get().version(), false,
                                           "a request body of " + std::to_string(want) + " bytes");
