@@ -21,9 +21,9 @@
 
 #include "policy/json_redaction.h"
 #include "policy/policy_loader.h"
-#include "supervisor/log.h"
-#include "supervisor/spawn.h"
-#include "supervisor/supervisor.h"
+#include "supervisor/common/log.h"
+#include "supervisor/confine/spawn.h"
+#include "supervisor/pool/supervisor.h"
 
 namespace {
 

@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "policy/json_string.h"
-#include "supervisor/http_client.h"
+#include "supervisor/cli/http_client.h"
 
 namespace {
 

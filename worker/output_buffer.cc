@@ -8,7 +8,7 @@
 namespace stockade::worker {
 
 // The supervisor refuses any console frame over 256 KiB as a protocol error
-// (kMaxSmallFrameBytes in supervisor/worker_process.cc). A batch is sent as
+// (kMaxSmallFrameBytes in supervisor/pool/worker_process.cc). A batch is sent as
 // soon as it reaches kBatchBytes, so a frame holds less than that of older
 // lines (each counted at wire::kConsoleLineCost or more, so at most 2048 of
 // them, at most ~12 bytes of protobuf framing each) plus one line of at most

@@ -28,8 +28,8 @@
 #include "policy/policy_loader.h"
 #include "policy/request_validation.h"
 #include "proto/worker.pb.h"
-#include "supervisor/api_request.h"
-#include "supervisor/json_print.h"
+#include "supervisor/daemon/api_request.h"
+#include "supervisor/daemon/json_print.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace stockade {

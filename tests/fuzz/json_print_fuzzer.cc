@@ -1,4 +1,4 @@
-// Fuzzes the daemon's JSON printer (supervisor/json_print.h) against
+// Fuzzes the daemon's JSON printer (supervisor/daemon/json_print.h) against
 // protobuf's. Byte 0 picks the case: bits 0-1 the API message
 // (ExecutionResult, Execution, ErrorResponse, Readiness), parsed from the
 // rest of the input in binary form, so every string a hostile worker can
@@ -22,7 +22,7 @@
 
 #include "policy/request_validation.h"
 #include "proto/api.pb.h"
-#include "supervisor/json_print.h"
+#include "supervisor/daemon/json_print.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace stockade {

@@ -40,7 +40,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
-#include "http_test_client.h"
+#include "tests/integration/http_test_client.h"
 #include "proto/api.pb.h"
 
 namespace stockade::testing {

@@ -69,4 +69,8 @@ inline void InstallRefusingProfile(int syscall_nr, int error) {
   }
 }
 
+// Docker's default profile, in miniature: clone with CLONE_NEWUSER and every
+// unshare(2) fail with EPERM, clone3 with ENOSYS (so libc falls back to clone).
+inline void InstallDockerLikeProfile() { InstallRefusingProfile(SYS_unshare, EPERM); }
+
 }  // namespace stockade::testing

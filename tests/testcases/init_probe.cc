@@ -31,7 +31,7 @@
 #include <fstream>
 #include <string>
 
-#include "supervisor/init_process.h"
+#include "supervisor/confine/init_process.h"
 
 namespace {
 

@@ -1,0 +1,132 @@
+// Spawn + WorkerCgroup together: the child joins its worker cgroup before
+// exec, the limits hold, and an OOM kill is visible to the supervisor.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "supervisor/confine/cgroup.h"
+#include "supervisor/confine/spawn.h"
+#include "tests/integration/process_support.h"
+
+namespace stockade::supervisor {
+namespace {
+
+using stockade::testing::Slurp;
+
+struct Stdio {
+  UniqueFd in_r, in_w, out_r, out_w;
+  Stdio() {
+    int a[2], b[2];
+    EXPECT_EQ(::pipe2(a, O_CLOEXEC), 0);
+    EXPECT_EQ(::pipe2(b, O_CLOEXEC), 0);
+    in_r.reset(a[0]);
+    in_w.reset(a[1]);
+    out_r.reset(b[0]);
+    out_w.reset(b[1]);
+  }
+};
+
+class spawn_cgroup : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StatusOr<CgroupHost> host = CgroupHost::Detect("auto");
+    ASSERT_TRUE(host.ok()) << host.status().message();
+    if (host->version() == "none") GTEST_SKIP() << host->detail();
+    host_.emplace(std::move(host).value());
+  }
+  std::optional<CgroupHost> host_;
+};
+
+TEST_F(spawn_cgroup, child_joins_worker_cgroup_before_exec) {
+  CgroupLimits limits{.memory_bytes = 128 << 20, .pids = 8, .cpu_percent = 100};
+  StatusOr<WorkerCgroup> cg = host_->CreateWorker("join-test", limits);
+  ASSERT_TRUE(cg.ok()) << cg.status().message();
+  std::vector<std::string> paths = cg->paths();
+  {
+    Stdio io;
+    SpawnSpec spec;
+    spec.executable = "/bin/sleep";
+    spec.argv = {"sleep", "30"};
+    spec.stdin_fd = io.in_r.get();
+    spec.stdout_fd = io.out_w.get();
+    spec.cgroup_procs_fds = cg->procs_fds();
+    StatusOr<ChildProcess> child = Spawn(spec);
+    ASSERT_TRUE(child.ok()) << child.status().message();
+    const std::string pid = std::to_string(child->pid());
+
+    // Listed in every directory's cgroup.procs ...
+    for (const std::string& p : paths) {
+      EXPECT_NE(("\n" + Slurp(p + "/cgroup.procs")).find("\n" + pid + "\n"), std::string::npos) << p;
+    }
+    // ... and /proc/<pid>/cgroup names the worker cgroup for memory and pids.
+    const std::string own = Slurp("/proc/" + pid + "/cgroup");
+    const std::string leaf = "/stockade-" + std::to_string(::getpid()) + "/join-test\n";
+    size_t hits = 0;
+    for (size_t at = own.find(leaf); at != std::string::npos; at = own.find(leaf, at + 1)) ++hits;
+    EXPECT_GE(hits, host_->version() == "v1" ? 2u : 1u) << own;
+    // Still fine after the child is gone; then the directories can go.
+  }
+  StatusOr<bool> oom = cg->OomKilled();
+  ASSERT_TRUE(oom.ok()) << oom.status().message();
+  EXPECT_FALSE(*oom);
+  EXPECT_TRUE(cg->Remove().ok());
+  for (const std::string& p : paths) EXPECT_FALSE(PathExists(p)) << p;
+}
+
+TEST_F(spawn_cgroup, destroying_cgroup_with_live_member_kills_it) {
+  StatusOr<WorkerCgroup> cg = host_->CreateWorker("busy-test", {});
+  ASSERT_TRUE(cg.ok()) << cg.status().message();
+  Stdio io;
+  SpawnSpec spec;
+  spec.executable = "/bin/sleep";
+  spec.argv = {"sleep", "30"};
+  spec.stdin_fd = io.in_r.get();
+  spec.stdout_fd = io.out_w.get();
+  spec.cgroup_procs_fds = cg->procs_fds();
+  StatusOr<ChildProcess> child = Spawn(spec);
+  ASSERT_TRUE(child.ok()) << child.status().message();
+  // Wrong order on purpose (the pool reaps first): removal must still work.
+  std::vector<std::string> paths = cg->paths();
+  EXPECT_TRUE(cg->Remove().ok());
+  for (const std::string& p : paths) EXPECT_FALSE(PathExists(p)) << p;
+  StatusOr<ExitInfo> exit = child->Reap();
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->signal, SIGKILL) << exit->describe();
+}
+
+TEST_F(spawn_cgroup, memory_bomb_is_oom_killed_and_reported) {
+  // tests/testcases/memory_hog.cc: writes every page it maps, so each one
+  // is really charged; it exits 3 if nothing stops it by 1 GiB.
+  const std::string hog = std::string(STOCKADE_BIN_DIR) + "/stockade-memory-hog";
+  StatusOr<WorkerCgroup> cg = host_->CreateWorker("oom-test", {.memory_bytes = 48 << 20, .pids = 8});
+  ASSERT_TRUE(cg.ok()) << cg.status().message();
+  Stdio io;
+  SpawnSpec spec;
+  spec.executable = hog;
+  spec.argv = {"stockade-memory-hog", "1024"};
+  spec.stdin_fd = io.in_r.get();
+  spec.stdout_fd = io.out_w.get();
+  spec.cgroup_procs_fds = cg->procs_fds();
+  spec.rlimits.cpu_seconds = 20;  // a safety net only
+  StatusOr<ChildProcess> child = Spawn(spec);
+  ASSERT_TRUE(child.ok()) << child.status().message();
+  StatusOr<ExitInfo> exit = child->Reap();
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->signal, SIGKILL) << exit->describe();
+  StatusOr<bool> oom = cg->OomKilled();
+  ASSERT_TRUE(oom.ok()) << oom.status().message();
+  EXPECT_TRUE(*oom);
+  StatusOr<uint64_t> peak = cg->MemoryPeakBytes();
+  if (peak.ok()) {
+    EXPECT_GT(*peak, uint64_t{16} << 20);
+    EXPECT_LE(*peak, uint64_t{48} << 20);
+  }
+}
+
+}  // namespace
+}  // namespace stockade::supervisor

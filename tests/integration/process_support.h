@@ -1,0 +1,70 @@
+// Shared set-up for integration tests below the pool: where the real worker
+// binaries are, a test policy, files and shell commands. test_support.h adds
+// a Supervisor on top.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "policy/policy_loader.h"
+#include "proto/api.pb.h"
+
+namespace stockade::testing {
+
+inline std::string WorkerBinary() { return std::string(STOCKADE_BIN_DIR) + "/stockade-worker"; }
+inline std::string HostileWorkerBinary() {
+  return std::string(STOCKADE_BIN_DIR) + "/stockade-worker-hostile";
+}
+
+inline policy::Policy TestPolicy(std::uint32_t pool_size = 2) {
+  auto p = policy::LoadPolicy("");
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  policy::Policy policy = *p;
+  policy.mutable_pool()->set_size(pool_size);
+  // Fixed size unless a test asks for growth: queueing tests need it.
+  policy.mutable_pool()->set_max_size(pool_size);
+  return policy;
+}
+
+inline api::ExecuteRequest Code(std::string code, std::uint32_t timeout_ms = 0) {
+  api::ExecuteRequest r;
+  r.set_code(std::move(code));
+  if (timeout_ms) r.mutable_limits()->set_timeout_ms(timeout_ms);
+  return r;
+}
+
+// A whole file as a string ("" if it cannot be read).
+inline std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A shell command's exit code and its stdout (add 2>&1 for stderr too).
+struct ShellOutput {
+  int code = -1;
+  std::string out;
+};
+
+inline ShellOutput RunShell(const std::string& cmd) {
+  ShellOutput o;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return o;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
+}
+
+}  // namespace stockade::testing
