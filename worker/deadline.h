@@ -34,6 +34,13 @@ class Deadline {
   }
 
   bool tripped() const { return tripped_; }
+  // A virtual wait of the event loop (a timer `ms` ahead, nothing else to
+  // do): instead of sleeping, the deadline moves `ms` closer. False, and
+  // tripped, when the wait would reach the deadline; the overshoot then
+  // counts from the moment of the wait.
+  bool Wait(std::uint64_t ms);
+  // Milliseconds of virtual waits since Arm().
+  std::uint64_t waited_ms() const { return waited_ms_; }
   // Absolute CLOCK_MONOTONIC deadline; 0 when none is armed.
   std::int64_t deadline_ns() const { return deadline_ns_; }
   std::uint32_t timeout_ms() const { return timeout_ms_; }
@@ -46,6 +53,7 @@ class Deadline {
   std::int64_t deadline_ns_ = 0;
   std::int64_t tripped_at_ns_ = 0;
   std::uint32_t timeout_ms_ = 0;
+  std::uint64_t waited_ms_ = 0;
   bool tripped_ = false;
 };
 

@@ -1,35 +1,40 @@
-// Fresh global environments: nothing one run defines reaches the next.
+// The standard library, installed once per heap, and a fresh global object
+// per run: nothing one run defines reaches the next.
 //
-// Each run executes on its own Duktape thread created with
-// duk_push_thread_new_globalenv, which gives it a new global object and a
-// complete new set of built-ins (Object.prototype, Array.prototype, JSON ...),
-// so globals, prototype pollution and replaced built-ins die with the run.
-// The previous environment is dropped and garbage-collected when the next one
-// is prepared, which the worker loop does right after writing a Result, off
-// the critical path of the next request.
+// Install() runs once: it gives the heap's global object Stockade's own
+// bindings (`console`) and any BindingInstaller the embedder passes (the
+// shipped worker passes none; the hostile test worker adds its `hostile`
+// object this way, so that code is never compiled into the shipped binary),
+// then runs the prelude built by worker/prelude (the event loop, core-js,
+// lockdown). Lockdown freezes every intrinsic; from then on the heap's own
+// global is only a template.
 //
-// Bindings: Stockade's own (`console`) plus any BindingInstaller the embedder
-// passes in. The shipped worker passes none; the hostile test worker adds its
-// `hostile` object this way, so that code is never compiled into the shipped
-// binary. The `Duktape` built-in object is removed from every environment:
-// it exposes finalizers (code that would run after the run, outside its
-// deadline), garbage-collector control and coroutines, none of which
-// untrusted code needs.
+// Each run executes on its own Duktape thread whose global object is new:
+// its bindings (Object, Array, JSON, Promise, console, ...) point at the
+// frozen intrinsics, and `globalThis` at itself. A script's globals and its
+// replacements of built-in names die with its global; the built-ins
+// themselves cannot be changed. The previous thread is dropped when the
+// next one is prepared, which the worker loop does right after writing a
+// Result, off the critical path of the next request; reference counting
+// frees most of it at once, and the interpreter collects the cycles (a
+// global's globalThis, whatever a script linked up) once enough of them
+// has accumulated.
 #pragma once
 
 #include <functional>
 #include <vector>
 
 #include "duktape.h"
+#include "proto/status.h"
 
 namespace stockade::worker {
 
-// Installs extra globals into a fresh environment. Called with the new
-// thread's context and an empty value stack; must leave the stack as found
-// and must not run script code. Example:
-//   duk_push_global_object(env); duk_push_c_function(env, Fn, 1);
-//   duk_put_prop_string(env, -2, "name"); duk_pop(env);
-using BindingInstaller = std::function<void(duk_context* env)>;
+// Installs extra globals. Called once with the heap's context and an empty
+// value stack, before lockdown (what it installs is frozen with the rest);
+// must leave the stack as found and must not run script code. Example:
+//   duk_push_global_object(ctx); duk_push_c_function(ctx, Fn, 1);
+//   duk_put_prop_string(ctx, -2, "name"); duk_pop(ctx);
+using BindingInstaller = std::function<void(duk_context* ctx)>;
 
 class Environments {
  public:
@@ -38,10 +43,14 @@ class Environments {
   Environments(duk_context* heap_ctx, std::vector<BindingInstaller> extra)
       : heap_ctx_(heap_ctx), extra_(std::move(extra)) {}
 
-  // Drops the current environment (if any), collects garbage, and creates
-  // and populates a new one. Script code must not be able to run meanwhile
-  // (the caller expires the deadline). Duktape errors (out of memory) are
-  // caught: false when the environment could not be built.
+  // Once, before the first PrepareFresh: the bindings, the prelude and
+  // lockdown. The caller expires the deadline and lifts the memory cap to
+  // the heap's ceiling meanwhile.
+  Status Install();
+
+  // Drops the current environment (if any) and creates a new one. Script code must not be able to run meanwhile (the caller
+  // expires the deadline). Duktape errors (out of memory) are caught: false
+  // when the environment could not be built.
   bool PrepareFresh();
   // Drops the current environment without making a new one.
   void Drop();
@@ -52,13 +61,19 @@ class Environments {
   void MarkUsed() { used_ = true; }
   bool ready() const { return current_ != nullptr && !used_; }
 
+  // Pushes the event loop's control function `name` (reset, drain, settle,
+  // unhandled: worker/prelude/event_loop.js) onto env's stack.
+  void PushLoopFunction(duk_context* env, const char* name) const;
+
  private:
+  static duk_ret_t InstallOnStack(duk_context* ctx, void* udata);
   static duk_ret_t BuildOnStack(duk_context* heap_ctx, void* udata);
 
   duk_context* heap_ctx_;
   std::vector<BindingInstaller> extra_;
   duk_context* current_ = nullptr;
   bool used_ = false;
+  bool installed_ = false;
 };
 
 }  // namespace stockade::worker

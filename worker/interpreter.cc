@@ -25,6 +25,8 @@ std::uint64_t ProcessCpuUs() {
 }
 
 constexpr char kDefaultFilename[] = "script.js";
+constexpr std::uint32_t kInstallTimeoutMs = 5000;
+constexpr std::uint64_t kCyclicGarbageBytes = 1 << 20;
 
 // The value JSON sent for this run (wire::ResultValueBudget). The encoder
 // counts Duktape's CESU-8 bytes, which shrink on the way to UTF-8 but may
@@ -77,6 +79,12 @@ StatusOr<std::unique_ptr<Interpreter>> Interpreter::Create(std::uint64_t heap_ce
   }
   std::unique_ptr<Interpreter> interp(
       new Interpreter(std::move(heap), console_sink, std::move(extra)));
+  // The prelude is our own code: it runs with the heap's whole ceiling and a
+  // deadline only a bug could reach.
+  interp->heap_->deadline().Arm(kInstallTimeoutMs);
+  const Status installed = interp->envs_.Install();
+  interp->heap_->deadline().Expire();
+  STOCKADE_RETURN_IF_ERROR(installed);
   STOCKADE_RETURN_IF_ERROR(interp->PrepareNext());
   return interp;
 }
@@ -100,6 +108,15 @@ Status Interpreter::PrepareNext() {
   // new one built: an expired deadline kills anything that tries.
   heap_->deadline().Expire();
   heap_->allocator().EndRun();
+  envs_.Drop();
+  // A full collection walks the whole heap, the frozen standard library
+  // included (~0.8 ms): run it only once the garbage reference counting
+  // cannot free (cycles) has grown. Scripts cannot set finalizers (no
+  // Duktape object), so one pass frees everything unreachable.
+  if (heap_->allocator().live_bytes() > collected_bytes_ + kCyclicGarbageBytes) {
+    duk_gc(heap_->ctx(), 0);
+    collected_bytes_ = heap_->allocator().live_bytes();
+  }
   if (!envs_.PrepareFresh()) {
     return Status::Error("duktape: cannot build a fresh global environment within the heap limit of " +
                          std::to_string(heap_->allocator().ceiling()) + " bytes (live " +
@@ -150,9 +167,14 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   }
   const std::string& code = execute.code();
   Phase phase = Phase::kUndefined;
+  const char* runtime_prefix = "";
+  // Nothing an earlier run queued may fire in this one.
+  envs_.PushLoopFunction(env, "reset");
+  duk_pcall(env, 0);
+  duk_pop(env);
   if (duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) != 0) {
     phase = Phase::kCompileError;
-  } else if (duk_pcall(env, 0) != DUK_EXEC_SUCCESS) {
+  } else if (duk_pcall(env, 0) != DUK_EXEC_SUCCESS || !RunEventLoop(env, &runtime_prefix)) {
     phase = Phase::kRuntimeError;
   } else {
     // The deadline stays armed: a toJSON that loops still ends in TIMEOUT.
@@ -174,7 +196,7 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
     envs_.MarkUsed();
   }
   if (!limit_tripped && (phase == Phase::kCompileError || phase == Phase::kRuntimeError)) {
-    result->set_detail(ExtractScriptError(env, -1, result->mutable_error()));
+    result->set_detail(runtime_prefix + ExtractScriptError(env, -1, result->mutable_error()));
     if (phase == Phase::kCompileError) AddSourcePosition(env, -1, code, result);
     result->set_status(phase == Phase::kCompileError ? api::SYNTAX_ERROR : api::RUNTIME_ERROR);
   } else if (phase == Phase::kEncodeError) {
@@ -195,6 +217,40 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   duk_set_top(env, 0);
 }
 
+bool Interpreter::RunEventLoop(duk_context* env, const char** prefix) {
+  // [value] -> settle(value) -> { state, value }
+  envs_.PushLoopFunction(env, "settle");
+  duk_insert(env, -2);
+  if (duk_pcall(env, 1) != DUK_EXEC_SUCCESS) return false;  // a callback threw
+  duk_get_prop_string(env, -1, "value");
+  duk_get_prop_string(env, -2, "state");
+  const std::string state = duk_safe_to_string(env, -1);
+  duk_pop(env);
+  duk_remove(env, -2);  // [value]
+  if (state == "error") {
+    *prefix = "the script's promise was rejected: ";
+    return false;
+  }
+  if (state == "pending") {
+    duk_pop(env);
+    duk_push_error_object(env, DUK_ERR_ERROR,
+                          "the script's promise can never settle: nothing it waits for is pending "
+                          "(no timer, no callback)");
+    return false;
+  }
+  // A rejection nobody handled ends the run, as it ends a Node process.
+  envs_.PushLoopFunction(env, "unhandled");
+  if (duk_pcall(env, 0) == DUK_EXEC_SUCCESS && duk_is_array(env, -1) && duk_get_length(env, -1) > 0) {
+    duk_get_prop_index(env, -1, 0);
+    duk_remove(env, -2);
+    duk_remove(env, -2);
+    *prefix = "unhandled promise rejection: ";
+    return false;
+  }
+  duk_pop(env);
+  return true;
+}
+
 void Interpreter::Classify(const wire::Execute& execute, wire::Result* result) {
   const Deadline& deadline = heap_->deadline();
   const CappedAllocator& alloc = heap_->allocator();
@@ -202,9 +258,13 @@ void Interpreter::Classify(const wire::Execute& execute, wire::Result* result) {
     result->Clear();
     result->set_execution_id(execute.execution_id());
     result->set_status(api::TIMEOUT);
-    result->set_detail("script exceeded its timeout of " + std::to_string(deadline.timeout_ms()) +
-                       " ms (stopped " + std::to_string(deadline.overshoot_ns() / 1000) +
-                       " us after the deadline)");
+    std::string detail = "script exceeded its timeout of " + std::to_string(deadline.timeout_ms()) +
+                         " ms (stopped " + std::to_string(deadline.overshoot_ns() / 1000) +
+                         " us after the deadline";
+    if (deadline.waited_ms() > 0) {
+      detail += "; its timers waited " + std::to_string(deadline.waited_ms()) + " ms of it";
+    }
+    result->set_detail(detail + ")");
     return;
   }
   if (alloc.tripped()) {

@@ -68,10 +68,17 @@ class Interpreter {
   Interpreter(std::unique_ptr<Heap> heap, FrameSink* sink, std::vector<BindingInstaller> extra);
   void Execute(duk_context* env, const wire::Execute& execute, wire::Result* result);
   void Classify(const wire::Execute& execute, wire::Result* result);
+  // After the script body, with its completion value on env's stack: runs
+  // the event loop until nothing is queued and awaits the value if it is a
+  // promise. True with the settled value in its place; false with what to
+  // report as thrown in its place (*prefix says how it was thrown).
+  bool RunEventLoop(duk_context* env, const char** prefix);
 
   std::unique_ptr<Heap> heap_;
   Console console_;
   Environments envs_;
+  // Live bytes after the last full collection.
+  std::uint64_t collected_bytes_ = 0;
 };
 
 }  // namespace stockade::worker

@@ -1,0 +1,116 @@
+// Lockdown, once per worker, after the standard library is installed.
+//
+// Every object reachable from the global object (constructors, prototypes,
+// Math, JSON, console, core-js's additions, their functions and the
+// functions' own objects) is frozen. Each run then gets a fresh global
+// object whose bindings point at these frozen intrinsics (the host builds
+// it from host.bindings): what a script defines or replaces lives in its own
+// global and dies with it, and no script can change a built-in the next one
+// uses. This is Hardened JavaScript's model (SES lockdown), which costs a
+// run one new object instead of a new set of built-ins.
+//
+// Freezing turns the "override mistake" on: assigning `obj.toString = f`
+// fails when an inherited toString is read-only, which breaks ordinary
+// code (classes that define toString, TypeScript's __extends assigning
+// `constructor`, errors given a `message`). As SES does, the properties code
+// commonly overrides become accessors: the getter returns the original,
+// the setter defines an own property on the object assigned to.
+//
+// host (in):  firstVisit(obj) -> boolean (identity set kept by the host)
+// host (out): bindings = what each run's global gets, flat:
+//             [name, value, flags (1 writable, 2 enumerable, 4 configurable), ...]
+(function (global, host) {
+  'use strict';
+  var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  var defineProperty = Object.defineProperty;
+  var getPrototypeOf = Object.getPrototypeOf;
+  var hasOwn = Object.prototype.hasOwnProperty;
+  var ownKeys = Reflect.ownKeys;
+  var freeze = Object.freeze;
+
+  // Duktape's own object exposes finalizers (code that would run after its
+  // run, outside its deadline), the collector and coroutines.
+  delete global.Duktape;
+
+  // Kept on this template global, where core-js looks them up, but never
+  // given to a script: core-js's own bookkeeping (written lazily, so not
+  // frozen either) and the loop's rejection hook.
+  var internal = { '__core-js_shared__': true, onunhandledrejection: true };
+
+  function enableOverride(obj, name) {
+    var desc = getOwnPropertyDescriptor(obj, name);
+    if (!desc || !hasOwn.call(desc, 'value') || !desc.configurable) return;
+    var value = desc.value;
+    defineProperty(obj, name, {
+      get: function () { return value; },
+      set: function (v) {
+        if (this === obj) {
+          throw new TypeError("Cannot assign to read only property '" + String(name) + "' of a built-in");
+        }
+        // Reached only when `this` has no own `name`; a non-extensible
+        // object makes this throw, as the assignment would.
+        defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: desc.enumerable,
+      configurable: false
+    });
+  }
+
+  var commonlyOverridden = ['constructor', 'toString', 'toLocaleString', 'valueOf', 'name', 'message'];
+  var names = ownKeys(global);
+  for (var i = 0; i < names.length; i++) {
+    if (internal[names[i]] === true) continue;
+    var ctor = getOwnPropertyDescriptor(global, names[i]).value;
+    if (typeof ctor !== 'function') continue;
+    var proto = getOwnPropertyDescriptor(ctor, 'prototype');
+    if (!proto || proto.value === null || typeof proto.value !== 'object') continue;
+    for (var j = 0; j < commonlyOverridden.length; j++) enableOverride(proto.value, commonlyOverridden[j]);
+  }
+  enableOverride(Array.prototype, 'push');
+  enableOverride(Array.prototype, 'concat');
+  enableOverride(Array.prototype, Symbol.iterator);
+  enableOverride(Function.prototype, 'bind');
+  enableOverride(Function.prototype, 'apply');
+  enableOverride(Function.prototype, 'call');
+  var iteratorPrototype = getPrototypeOf(getPrototypeOf([][Symbol.iterator]()));
+  enableOverride(iteratorPrototype, 'constructor');
+  enableOverride(iteratorPrototype, 'toString');
+
+  // The bindings each run's global gets, with their attributes as they are
+  // before the template itself is frozen.
+  var bindings = [];
+  var globalNames = ownKeys(global);
+  for (i = 0; i < globalNames.length; i++) {
+    if (internal[globalNames[i]] === true) continue;
+    var b = getOwnPropertyDescriptor(global, globalNames[i]);
+    if (!hasOwn.call(b, 'value')) throw new TypeError('global ' + String(globalNames[i]) + ' is an accessor');
+    bindings.push(globalNames[i], b.value, (b.writable ? 1 : 0) | (b.enumerable ? 2 : 0) | (b.configurable ? 4 : 0));
+  }
+  host.bindings = bindings;
+
+  // Freeze everything reachable: own properties (values and accessors),
+  // symbol-keyed ones too, and prototypes.
+  function harden(roots) {
+    var stack = roots.slice();
+    while (stack.length > 0) {
+      var o = stack.pop();
+      if (o === null || (typeof o !== 'object' && typeof o !== 'function')) continue;
+      if (!host.firstVisit(o)) continue;
+      freeze(o);
+      stack.push(getPrototypeOf(o));
+      var keys = ownKeys(o);
+      for (var k = 0; k < keys.length; k++) {
+        if (o === global && internal[keys[k]] === true) continue;
+        var d = getOwnPropertyDescriptor(o, keys[k]);
+        if (hasOwn.call(d, 'value')) {
+          stack.push(d.value);
+        } else {
+          stack.push(d.get);
+          stack.push(d.set);
+        }
+      }
+    }
+  }
+  harden([global]);
+
+})(globalThis, host);
