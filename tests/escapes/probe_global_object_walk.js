@@ -9,11 +9,16 @@
     'Number', 'Object', 'Proxy', 'RangeError', 'ReferenceError', 'Reflect', 'RegExp', 'String', 'Symbol',
     'SyntaxError', 'TypeError', 'URIError', 'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray',
     'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape', 'eval', 'globalThis',
-    'isFinite', 'isNaN', 'parseFloat', 'parseInt', 'undefined', 'unescape'];
+    'isFinite', 'isNaN', 'parseFloat', 'parseInt', 'undefined', 'unescape',
+    'AggregateError', 'Map', 'Promise', 'Set', 'WeakMap', 'WeakSet'];
+  // The web platform's pure parts (the standard library's, and the run's
+  // own event loop).
+  var web = ['atob', 'btoa', 'DOMException', 'structuredClone', 'URL', 'URLSearchParams', 'queueMicrotask',
+    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'];
   // Pure computation built into Duktape (no I/O, no host state), and ours.
   var known = ['Buffer', 'CBOR', 'TextDecoder', 'TextEncoder', 'performance', 'console'];
   var extra = Object.getOwnPropertyNames(globalThis).filter(function (n) {
-    return standard.indexOf(n) < 0 && known.indexOf(n) < 0;
+    return standard.indexOf(n) < 0 && known.indexOf(n) < 0 && web.indexOf(n) < 0;
   });
   return extra.concat(Object.getOwnPropertySymbols(globalThis).map(String));
 })();
