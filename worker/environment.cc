@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "worker/console.h"
 #include "worker/heap.h"
@@ -18,17 +19,47 @@ namespace {
 
 constexpr char kLoopKey[] = "stockade.loop";
 constexpr char kBindingsKey[] = "stockade.bindings";
-constexpr char kVisitedKey[] = DUK_HIDDEN_SYMBOL("visited");
 
-// host.firstVisit(obj): lockdown's identity set, so its walk of the
-// intrinsics graph freezes and descends into each object once.
-duk_ret_t FirstVisit(duk_context* ctx) {
-  duk_push_this(ctx);
-  duk_get_prop_string(ctx, -1, kVisitedKey);
-  auto* visited = static_cast<std::unordered_set<void*>*>(duk_get_pointer(ctx, -1));
-  void* obj = duk_get_heapptr(ctx, 0);
-  duk_push_boolean(ctx, visited != nullptr && obj != nullptr && visited->insert(obj).second);
-  return 1;
+// Freezes every object reachable from the global object at `global_idx`
+// (own properties of any kind, their values and accessors, prototypes),
+// each once, except the global's own properties named in `skip`. Raw heap
+// pointers are safe here: everything walked stays reachable from the
+// global, and freezing frees nothing.
+void HardenFromGlobal(duk_context* ctx, duk_idx_t global_idx, const std::unordered_set<std::string>& skip) {
+  void* global = duk_get_heapptr(ctx, global_idx);
+  std::unordered_set<void*> seen;
+  std::vector<void*> work{global};
+  auto note = [&](duk_idx_t idx) {
+    if (duk_is_object(ctx, idx)) work.push_back(duk_get_heapptr(ctx, idx));
+  };
+  while (!work.empty()) {
+    void* obj = work.back();
+    work.pop_back();
+    if (!seen.insert(obj).second) continue;
+    duk_push_heapptr(ctx, obj);
+    duk_get_prototype(ctx, -1);
+    note(-1);
+    duk_pop(ctx);
+    duk_enum(ctx, -1,
+             DUK_ENUM_OWN_PROPERTIES_ONLY | DUK_ENUM_INCLUDE_NONENUMERABLE | DUK_ENUM_INCLUDE_SYMBOLS |
+                 DUK_ENUM_NO_PROXY_BEHAVIOR);
+    while (duk_next(ctx, -1, 0)) {  // [obj enum key]
+      if (obj == global && duk_is_string(ctx, -1) && skip.count(duk_get_string(ctx, -1))) {
+        duk_pop(ctx);
+        continue;
+      }
+      duk_get_prop_desc(ctx, -3, 0);  // [obj enum desc]
+      for (const char* field : {"value", "get", "set"}) {
+        duk_get_prop_string(ctx, -1, field);
+        note(-1);
+        duk_pop(ctx);
+      }
+      duk_pop(ctx);
+    }
+    duk_pop(ctx);  // the enumerator
+    duk_freeze(ctx, -1);
+    duk_pop(ctx);
+  }
 }
 
 // host.wait(ms): a virtual wait of the event loop, charged to the run's
@@ -53,23 +84,29 @@ duk_ret_t Environments::InstallOnStack(duk_context* ctx, void* udata) {
   Console::Install(ctx);
   for (const BindingInstaller& install : self->extra_) install(ctx);
 
-  std::unordered_set<void*> visited;
   void* code = duk_push_fixed_buffer(ctx, kPreludeBytecodeSize);
   std::memcpy(code, kPreludeBytecode, kPreludeBytecodeSize);
   duk_load_function(ctx);
   duk_push_object(ctx);  // host
-  duk_push_pointer(ctx, &visited);
-  duk_put_prop_string(ctx, -2, kVisitedKey);
-  duk_push_c_function(ctx, FirstVisit, 1);
-  duk_put_prop_string(ctx, -2, "firstVisit");
   duk_push_c_function(ctx, Wait, 1);
   duk_put_prop_string(ctx, -2, "wait");
   duk_dup(ctx, -1);
   duk_insert(ctx, -3);  // [host prelude host]
   duk_call(ctx, 1);
+  duk_pop(ctx);  // [host]
+
+  // Lockdown's last step: freeze every intrinsic.
+  std::unordered_set<std::string> internal;
+  duk_get_prop_string(ctx, -1, "internal");
+  for (duk_size_t i = 0, n = duk_get_length(ctx, -1); i < n; ++i) {
+    duk_get_prop_index(ctx, -1, static_cast<duk_uarridx_t>(i));
+    internal.insert(duk_safe_to_string(ctx, -1));
+    duk_pop(ctx);
+  }
   duk_pop(ctx);
-  // The set dies with this frame: no pointer to it may stay behind.
-  duk_del_prop_string(ctx, -1, kVisitedKey);
+  duk_push_global_object(ctx);
+  HardenFromGlobal(ctx, -1, internal);
+  duk_pop(ctx);
 
   duk_push_heap_stash(ctx);
   duk_get_prop_string(ctx, -2, "loop");

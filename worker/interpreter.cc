@@ -85,6 +85,7 @@ StatusOr<std::unique_ptr<Interpreter>> Interpreter::Create(std::uint64_t heap_ce
   const Status installed = interp->envs_.Install();
   interp->heap_->deadline().Expire();
   STOCKADE_RETURN_IF_ERROR(installed);
+  interp->collected_bytes_ = interp->heap_->allocator().live_bytes();
   STOCKADE_RETURN_IF_ERROR(interp->PrepareNext());
   return interp;
 }
