@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -46,6 +47,15 @@ Summary Summarize(std::vector<double> v) {
 
 std::string Bin(const char* name) { return std::string(STOCKADE_BIN_DIR) + "/" + name; }
 
+// STOCKADE_BENCH_WORKER=PATH runs another build of the worker under this
+// supervisor (the frames are the same), so two worker builds compare in
+// one sitting.
+std::string WorkerBin(const char* name) {
+  const char* other = std::getenv("STOCKADE_BENCH_WORKER");
+  if (other != nullptr && *other != '\0' && std::string(name) == "stockade-worker") return other;
+  return Bin(name);
+}
+
 std::unique_ptr<sup::Supervisor> Start(std::uint32_t pool, const std::string& policy = "permissive",
                                        const char* worker = "stockade-worker",
                                        const std::string& namespaces = "") {
@@ -58,7 +68,7 @@ std::unique_ptr<sup::Supervisor> Start(std::uint32_t pool, const std::string& po
   if (!namespaces.empty()) p->mutable_namespaces()->set_use(namespaces);
   sup::SupervisorOptions o;
   o.policy = *p;
-  o.worker_path = Bin(worker);
+  o.worker_path = WorkerBin(worker);
   auto s = sup::Supervisor::Start(std::move(o));
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.status().message().c_str());
@@ -113,7 +123,7 @@ void NamespaceCost(const std::vector<std::string>& sets) {
       p->mutable_namespaces()->set_use(row.use);
       sup::SupervisorOptions o;
       o.policy = *p;
-      o.worker_path = Bin("stockade-worker");
+      o.worker_path = WorkerBin("stockade-worker");
       auto s = sup::Supervisor::Start(std::move(o));
       (*s)->WaitUntilIdle(std::chrono::seconds(5), 2);
       const auto t0 = Clock::now();
@@ -175,6 +185,67 @@ void Throughput(sup::Supervisor& s, int callers) {
   for (auto& t : threads) t.join();
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   std::printf("throughput, %d callers               %8.0f executions/s\n", callers, done.load() / secs);
+}
+
+// An agent-style script (2,000 records built, grouped, sorted, summarised,
+// stringified; ES5): the round trip and the worker's CPU time per run.
+constexpr char kAgentScript[] = R"js(
+var records = [];
+for (var i = 0; i < 2000; i++) {
+  records.push({ id: i, name: 'item-' + i, group: 'g' + (i % 17), price: (i * 37) % 1000 / 10,
+                 tags: ['a', 'b', String(i % 5)], active: i % 3 !== 0 });
+}
+var groups = {};
+records.forEach(function (r) {
+  if (!r.active) return;
+  var g = groups[r.group] || (groups[r.group] = { count: 0, total: 0, names: [] });
+  g.count++;
+  g.total += r.price;
+  if (g.names.length < 3) g.names.push(r.name);
+});
+var summary = Object.keys(groups).map(function (k) {
+  var g = groups[k];
+  return { group: k, count: g.count, avg: Math.round(g.total / g.count * 100) / 100, sample: g.names.join(',') };
+}).sort(function (a, b) { return b.avg - a.avg || (a.group < b.group ? -1 : 1); });
+var text = JSON.stringify(summary);
+var byTag = records.filter(function (r) { return r.tags.indexOf('3') >= 0; }).length;
+console.log('groups', summary.length, 'tagged', byTag);
+({ top: summary.slice(0, 3), bytes: text.length });
+)js";
+
+void AgentScript(sup::Supervisor& s) {
+  for (int i = 0; i < 20; ++i) s.Run(Req(kAgentScript));
+  std::vector<double> round, cpu;
+  for (int i = 0; i < 300; ++i) {
+    const auto t0 = Clock::now();
+    ExecutionResult r = s.Run(Req(kAgentScript));
+    round.push_back(Us(Clock::now() - t0));
+    cpu.push_back(static_cast<double>(r.metrics().cpu_time_us()));
+    if (r.status() != stockade::api::OK) {
+      std::printf("  (unexpected status %d: %s)\n", r.status(), r.detail().c_str());
+      std::abort();
+    }
+  }
+  Summary m = Summarize(round), c = Summarize(cpu);
+  std::printf("agent-style script, round trip       p50 %8.1f us   p99 %8.1f us   worker cpu p50 %6.0f us\n",
+              m.p50, m.p99, c.p50);
+}
+
+// The same loop at top level (global variables are properties of the
+// global object) and inside a function (registers).
+void TopLevelLoop(sup::Supervisor& s) {
+  auto time_of = [&](const char* code) {
+    std::vector<double> cpu;
+    for (int i = 0; i < 5; ++i) {
+      ExecutionResult r = s.Run(Req(code, 30000));
+      if (r.status() != stockade::api::OK) std::abort();
+      cpu.push_back(static_cast<double>(r.metrics().cpu_time_us()) / 1000.0);
+    }
+    return Summarize(cpu).p50;
+  };
+  const double top = time_of("var s = 0; for (var i = 0; i < 1e7; i++) s += i; s");
+  const double fn = time_of("(function () { var s = 0; for (var i = 0; i < 1e7; i++) s += i; return s; })()");
+  std::printf("1e7-iteration loop, top level %7.0f ms, in a function %7.0f ms (x%.1f)\n", top, fn, top / fn);
 }
 
 void TimeoutOvershoot(sup::Supervisor& s, const char* what, const char* code) {
@@ -304,7 +375,7 @@ int main(int argc, char** argv) {
     if (sets.empty()) sets = {"none", "all"};
     NamespaceCost(sets);
   }
-  if (want("roundtrip") || want("throughput") || want("timeout")) {
+  if (want("roundtrip") || want("throughput") || want("timeout") || want("agent") || want("toplevel")) {
     auto s = Start(10);
     s->WaitUntilIdle(std::chrono::seconds(5));
     if (want("roundtrip")) RoundTrip(*s);
@@ -312,6 +383,8 @@ int main(int argc, char** argv) {
       Throughput(*s, 1);
       Throughput(*s, 2);
     }
+    if (want("agent")) AgentScript(*s);
+    if (want("toplevel")) TopLevelLoop(*s);
     if (want("timeout")) {
       TimeoutOvershoot(*s, "interpreter", "while (true) {}");
       TimeoutOvershoot(*s, "catastrophic regex",

@@ -67,12 +67,10 @@
     if (!proto || proto.value === null || typeof proto.value !== 'object') continue;
     for (var j = 0; j < commonlyOverridden.length; j++) enableOverride(proto.value, commonlyOverridden[j]);
   }
-  enableOverride(Array.prototype, 'push');
-  enableOverride(Array.prototype, 'concat');
+  // Not push, concat, call, apply or bind, which SES also lists: a shim is a
+  // getter call on every read, and these are read in every hot loop; code
+  // that assigns them on an instance is rare.
   enableOverride(Array.prototype, Symbol.iterator);
-  enableOverride(Function.prototype, 'bind');
-  enableOverride(Function.prototype, 'apply');
-  enableOverride(Function.prototype, 'call');
   var iteratorPrototype = getPrototypeOf(getPrototypeOf([][Symbol.iterator]()));
   enableOverride(iteratorPrototype, 'constructor');
   enableOverride(iteratorPrototype, 'toString');
