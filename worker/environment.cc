@@ -15,10 +15,29 @@ namespace stockade::worker {
 extern const unsigned char kPreludeBytecode[];
 extern const std::size_t kPreludeBytecodeSize;
 
+}  // namespace stockade::worker
+
+// worker/prelude: linked with .incbin (see its CMakeLists.txt).
+extern "C" const unsigned char stockade_typescript_bytecode[];
+extern "C" const unsigned char stockade_typescript_bytecode_end[];
+extern "C" const unsigned char stockade_lowering_bytecode[];
+extern "C" const unsigned char stockade_lowering_bytecode_end[];
+
+namespace stockade::worker {
+
 namespace {
 
 constexpr char kLoopKey[] = "stockade.loop";
 constexpr char kBindingsKey[] = "stockade.bindings";
+constexpr char kLowerBinding[] = "__stockade_lower";
+
+// Pushes the function whose bytecode lies in [begin, end).
+void PushBytecode(duk_context* ctx, const unsigned char* begin, const unsigned char* end) {
+  const auto size = static_cast<duk_size_t>(end - begin);
+  void* code = duk_push_fixed_buffer(ctx, size);
+  std::memcpy(code, begin, size);
+  duk_load_function(ctx);
+}
 
 // Freezes every object reachable from the global object at `global_idx`
 // (own properties of any kind, their values and accessors, prototypes),
@@ -116,11 +135,39 @@ duk_ret_t Environments::InstallOnStack(duk_context* ctx, void* udata) {
   return 0;
 }
 
-Status Environments::Install() {
+duk_ret_t Environments::InstallCompilerOnStack(duk_context* ctx, void* /*udata*/) {
+  // After lockdown: TypeScript's objects stay mutable (it caches as it
+  // goes), and nothing of it is reachable from a script's global but the
+  // lowering function.
+  PushBytecode(ctx, stockade_typescript_bytecode, stockade_typescript_bytecode_end);
+  duk_push_global_object(ctx);  // host (worker/prelude/typescript_head.js)
+  duk_call(ctx, 1);  // [ts]
+  PushBytecode(ctx, stockade_lowering_bytecode, stockade_lowering_bytecode_end);
+  duk_insert(ctx, -2);
+  duk_call(ctx, 1);  // [lower]
+  duk_push_heap_stash(ctx);
+  duk_get_prop_string(ctx, -1, kBindingsKey);  // [lower stash bindings]
+  const auto n = static_cast<duk_uarridx_t>(duk_get_length(ctx, -1));
+  duk_push_string(ctx, kLowerBinding);
+  duk_put_prop_index(ctx, -2, n);
+  duk_dup(ctx, -3);
+  duk_put_prop_index(ctx, -2, n + 1);
+  duk_push_int(ctx, 0);  // read-only, hidden from enumeration, fixed
+  duk_put_prop_index(ctx, -2, n + 2);
+  return 0;
+}
+
+Status Environments::Install(bool compiler) {
   if (duk_safe_call(heap_ctx_, InstallOnStack, this, 0, 1) != DUK_EXEC_SUCCESS) {
-    std::string why = duk_safe_to_string(heap_ctx_, -1);
+    std::string why = duk_safe_to_stacktrace(heap_ctx_, -1);
     duk_set_top(heap_ctx_, 0);
     return Status::Error("duktape: cannot install the standard library: " + why);
+  }
+  duk_set_top(heap_ctx_, 0);
+  if (compiler && duk_safe_call(heap_ctx_, InstallCompilerOnStack, this, 0, 1) != DUK_EXEC_SUCCESS) {
+    std::string why = duk_safe_to_stacktrace(heap_ctx_, -1);
+    duk_set_top(heap_ctx_, 0);
+    return Status::Error("duktape: cannot load the TypeScript compiler: " + why);
   }
   duk_set_top(heap_ctx_, 0);
   // The prelude's garbage (module functions, the bundle's tables) goes now,

@@ -44,9 +44,11 @@ class Environments {
       : heap_ctx_(heap_ctx), extra_(std::move(extra)) {}
 
   // Once, before the first PrepareFresh: the bindings, the prelude and
-  // lockdown. The caller expires the deadline and lifts the memory cap to
-  // the heap's ceiling meanwhile.
-  Status Install();
+  // lockdown; for a compiler worker then TypeScript and the lowering
+  // function, which each run's global gets as __stockade_lower. The caller
+  // arms a deadline and lifts the memory cap to the heap's ceiling
+  // meanwhile.
+  Status Install(bool compiler = false);
 
   // Drops the current environment (if any) and creates a new one. Script code must not be able to run meanwhile (the caller
   // expires the deadline). Duktape errors (out of memory) are caught: false
@@ -67,6 +69,7 @@ class Environments {
 
  private:
   static duk_ret_t InstallOnStack(duk_context* ctx, void* udata);
+  static duk_ret_t InstallCompilerOnStack(duk_context* ctx, void* udata);
   static duk_ret_t BuildOnStack(duk_context* heap_ctx, void* udata);
 
   duk_context* heap_ctx_;

@@ -71,7 +71,8 @@ void AddSourcePosition(duk_context* ctx, duk_idx_t idx, const std::string& code,
 
 StatusOr<std::unique_ptr<Interpreter>> Interpreter::Create(std::uint64_t heap_ceiling_bytes,
                                                            FrameSink* console_sink,
-                                                           std::vector<BindingInstaller> extra) {
+                                                           std::vector<BindingInstaller> extra,
+                                                           bool compiler) {
   std::unique_ptr<Heap> heap = Heap::Create(heap_ceiling_bytes);
   if (heap == nullptr) {
     return Status::Error("duktape: cannot create a heap within " +
@@ -82,7 +83,7 @@ StatusOr<std::unique_ptr<Interpreter>> Interpreter::Create(std::uint64_t heap_ce
   // The prelude is our own code: it runs with the heap's whole ceiling and a
   // deadline only a bug could reach.
   interp->heap_->deadline().Arm(kInstallTimeoutMs);
-  const Status installed = interp->envs_.Install();
+  const Status installed = interp->envs_.Install(compiler);
   interp->heap_->deadline().Expire();
   STOCKADE_RETURN_IF_ERROR(installed);
   interp->collected_bytes_ = interp->heap_->allocator().live_bytes();

@@ -47,9 +47,11 @@ class Interpreter {
  public:
   // heap_ceiling_bytes: Init.heap_limit_bytes (0 = no cap). console_sink
   // receives ConsoleBatch frames and must outlive the interpreter.
+  // compiler: a compiler worker (Init.compiler; environment.h).
   static StatusOr<std::unique_ptr<Interpreter>> Create(std::uint64_t heap_ceiling_bytes,
                                                        FrameSink* console_sink,
-                                                       std::vector<BindingInstaller> extra = {});
+                                                       std::vector<BindingInstaller> extra = {},
+                                                       bool compiler = false);
   ~Interpreter();
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;

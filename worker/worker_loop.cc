@@ -53,7 +53,7 @@ int RunWorker(int in_fd, int out_fd, WorkerOptions options) {
   const wire::Init init = request.init();
 
   auto created = Interpreter::Create(init.heap_limit_bytes(), &writer,
-                                     std::move(options.extra_bindings));
+                                     std::move(options.extra_bindings), init.compiler());
   if (!created.ok()) WriteFatalAndExit(created.status().message(), kExitSetup);
   std::unique_ptr<Interpreter> interp = std::move(created).value();
   WarmUp(interp.get());
