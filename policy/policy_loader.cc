@@ -180,6 +180,12 @@ Status ValidatePolicy(const Policy& p) {
   STOCKADE_RETURN_IF_ERROR(Redactor::Create(p.redaction()).status());
   STOCKADE_RETURN_IF_ERROR(need(p.pool().spawn_timeout_ms() > 0, "pool.spawn_timeout_ms must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_executions() > 0, "recycle.max_executions must be > 0"));
+  const auto& lw = p.lowering();
+  STOCKADE_RETURN_IF_ERROR(need(lw.workers() >= 1 && lw.workers() <= 16, "lowering.workers must be 1-16"));
+  STOCKADE_RETURN_IF_ERROR(need(lw.heap_bytes() >= (64u << 20), "lowering.heap_bytes must be >= 64 MiB"));
+  STOCKADE_RETURN_IF_ERROR(need(lw.heap_bytes() <= (1ull << 40), "lowering.heap_bytes must be <= 1 TiB"));
+  STOCKADE_RETURN_IF_ERROR(need(lw.timeout_ms() > 0, "lowering.timeout_ms must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(lw.max_lowerings() > 0, "lowering.max_lowerings must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_error_percent() <= 100,
                                 "recycle.max_error_percent must be 0-100"));
   const auto& d = p.daemon();

@@ -1,5 +1,7 @@
 #include "policy/request_validation.h"
 
+#include "policy/lowering.h"
+
 namespace stockade::policy {
 
 std::size_t FindInvalidUtf8(std::string_view s) {
@@ -194,6 +196,15 @@ std::optional<NestingExcess> FindNestingExcess(std::string_view code, std::uint3
 }
 
 std::optional<Rejection> ValidateRequest(const api::ExecuteRequest& request, const Policy& policy) {
+  const auto language = ParseLanguage(request.language());
+  if (!language) {
+    return Rejection{api::INVALID_REQUEST, "language must be \"javascript\" or \"typescript\""};
+  }
+  if (*language == Language::kTypeScript && !policy.lowering().enabled()) {
+    return Rejection{api::INVALID_REQUEST,
+                     "TypeScript is lowered to JavaScript before it runs, which this policy turns off "
+                     "(lowering.enabled)"};
+  }
   const std::string& code = request.code();
   const std::uint64_t cap = policy.limits().code_bytes();
   if (code.size() > cap) {

@@ -14,6 +14,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "policy/lowering.h"
 #include "policy/outcome.h"
 #include "policy/policy_loader.h"
 #include "supervisor/cli/flags.h"
@@ -26,12 +27,15 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: stockade run [options] FILE|-\n"
-    "  Runs a JavaScript file (or stdin) in a confined worker and prints its result.\n"
+    "  Runs a JavaScript or TypeScript file (or stdin) in a confined worker and prints\n"
+    "  its result. ES2015+ and TypeScript are lowered to ES5 by a compiler worker first.\n"
     "options:\n"
     "  --policy P        default|strict|permissive or a policy file (text protobuf)\n"
     "  --timeout T       per-run timeout, e.g. 500ms, 2s (clamped to the policy)\n"
     "  --memory M        interpreter heap, e.g. 64M (clamped to the policy)\n"
     "  --output M        console output kept, e.g. 1M (clamped to the policy)\n"
+    "  --language L      javascript|typescript (default: by the file's extension,\n"
+    "                    .ts .tsx .mts .cts are TypeScript)\n"
     "  --json            print the whole typed result as JSON\n"
     "  --worker PATH     stockade-worker binary (default: next to stockade)\n"
     "  --log-level L     debug|info|warn|error|off for supervisor logs on stderr\n";
@@ -70,7 +74,7 @@ void StopCanceller(std::thread& canceller) {
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
-  std::string policy_spec, file, worker;
+  std::string policy_spec, file, worker, language;
   bool json = false;
   api::ExecuteRequest request;
   for (int i = 0; i < argc; ++i) {
@@ -85,11 +89,15 @@ int RunCommand(int argc, char** argv) {
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (arg == "--policy" || IsLimitFlag(arg) || arg == "--worker" || arg == "--log-level") {
+    } else if (arg == "--policy" || IsLimitFlag(arg) || arg == "--worker" || arg == "--log-level" ||
+               arg == "--language") {
       const char* v = value(arg.c_str());
       if (!v) return Usage(arg + " needs a value");
       if (arg == "--policy") {
         policy_spec = v;
+      } else if (arg == "--language") {
+        if (!policy::ParseLanguage(v)) return Usage("bad --language " + std::string(v));
+        language = v;
       } else if (arg == "--worker") {
         worker = v;
       } else if (IsLimitFlag(arg)) {
@@ -123,6 +131,8 @@ int RunCommand(int argc, char** argv) {
   }
   request.set_code(std::move(code).value());
   request.set_filename(file == "-" ? "stdin" : file.substr(file.rfind('/') + 1));
+  request.set_language(!language.empty() ? language
+                                         : std::string(policy::LanguageName(policy::LanguageForFilename(file))));
 
   sigset_t blocked;
   sigemptyset(&blocked);

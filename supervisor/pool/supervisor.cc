@@ -77,6 +77,8 @@ Status Supervisor::Init() {
        {"cgroup", cgroups_->version()}, {"cgroup_detail", cgroups_->detail()}});
 
   pool_ = std::make_unique<Pool>(io_, p, std::move(config), std::move(options_.events));
+  lowering_ = std::make_unique<Lowering>(
+      io_, p, [this](const policy::Policy& compiler_policy) { return BuildWorkerConfig(compiler_policy); });
   thread_ = std::thread([this] { io_.run(); });
   asio::post(io_, [this] { pool_->Start(); });
   return Status::Ok();
@@ -123,6 +125,7 @@ Status Supervisor::ReloadOnIoThread(policy::Policy p) {
   STOCKADE_ASSIGN_OR_RETURN(WorkerConfig config, BuildWorkerConfig(p));
   policy_ = std::make_shared<const policy::Policy>(p);
   pool_->Reload(p, std::move(config));
+  lowering_->Reload(p);
   return Status::Ok();
 }
 
@@ -141,7 +144,10 @@ void Supervisor::Stop() {
   if (!thread_.joinable()) return;
   std::promise<void> stopped;
   asio::post(io_, [this, &stopped] {
-    pool_->Shutdown(/*kill_running=*/true, [&stopped] { stopped.set_value(); });
+    // Compilers first: what they still answer is refused by the stopping pool.
+    lowering_->Shutdown([this, &stopped] {
+      pool_->Shutdown(/*kill_running=*/true, [&stopped] { stopped.set_value(); });
+    });
   });
   stopped.get_future().wait();
   work_.reset();
@@ -205,10 +211,97 @@ std::uint64_t Supervisor::Submit(api::ExecuteRequest request, Callbacks callback
     });
     return id;
   }
+  const policy::Language language = *policy::ParseLanguage(request.language());
   job->execute.set_code(std::move(*request.mutable_code()));
-  job->execute.set_filename(request.filename().empty() ? "script.js" : request.filename());
-  asio::post(io_, [this, job = std::move(job)]() mutable { pool_->Submit(std::move(job)); });
+  job->execute.set_filename(!request.filename().empty()                ? request.filename()
+                            : language == policy::Language::kTypeScript ? "script.ts"
+                                                                        : "script.js");
+  asio::post(io_, [this, job = std::move(job), language, tenant = std::move(callbacks.tenant)]() mutable {
+    Dispatch(std::move(job), language, std::move(tenant));
+  });
   return id;
+}
+
+void Supervisor::Dispatch(std::shared_ptr<Job> job, policy::Language language, std::string tenant) {
+  if (language == policy::Language::kTypeScript) {
+    LowerAndRun(std::move(job), language, tenant);
+    return;
+  }
+  if (!policy_->lowering().enabled()) {
+    pool_->Submit(std::move(job));
+    return;
+  }
+  // What a second attempt needs if Duktape cannot compile this as it is.
+  auto retry = std::make_shared<Job>();
+  retry->execute = job->execute;
+  retry->on_line = job->on_line;
+  retry->submitted = job->submitted;
+  auto done = std::move(job->on_done);
+  job->on_done = [this, retry, language, tenant = std::move(tenant),
+                  done = std::move(done)](api::ExecutionResult result) mutable {
+    if (!policy::ShouldLowerAfter(result, language, *policy_)) {
+      if (done) done(std::move(result));
+      return;
+    }
+    retry->on_done = std::move(done);
+    LowerAndRun(std::move(retry), language, tenant, std::make_shared<api::ExecutionResult>(std::move(result)));
+  };
+  pool_->Submit(std::move(job));
+}
+
+void Supervisor::LowerAndRun(std::shared_ptr<Job> job, policy::Language language, const std::string& tenant,
+                             std::shared_ptr<api::ExecutionResult> first_attempt) {
+  const std::uint64_t id = job->execute.execution_id();
+  lowering_ids_.insert(id);
+  lowering_->Lower(tenant, job->execute.code(), language, job->execute.filename(),
+                   [this, job, id, first_attempt](LoweringOutcome outcome) mutable {
+    lowering_ids_.erase(id);
+    auto done = std::move(job->on_done);
+    if (cancelled_while_lowering_.erase(id) > 0) {
+      outcome.ok = false;
+      outcome.failure = api::ExecutionResult();
+      outcome.failure.set_status(api::CANCELLED);
+      outcome.failure.set_detail("cancelled while its code was being lowered");
+    }
+    if (!outcome.ok && first_attempt && outcome.failure.status() != api::CANCELLED) {
+      // The worker's answer (its id, session, namespaces) with the
+      // compiler's diagnostic when it has one; as it was otherwise.
+      api::ExecutionResult r = std::move(*first_attempt);
+      if (outcome.failure.status() == api::SYNTAX_ERROR) {
+        *r.mutable_error() = outcome.failure.error();
+        r.set_detail(outcome.failure.detail());
+      } else {
+        Log(LogLevel::kWarn, "lowering_failed",
+            {{"execution_id", id}, {"status", api::Status_Name(outcome.failure.status())},
+             {"detail", outcome.failure.detail()}});
+      }
+      r.mutable_metrics()->set_compile_time_us(outcome.compile_time_us);
+      if (done) done(std::move(r));
+      return;
+    }
+    if (!outcome.ok) {
+      api::ExecutionResult r = std::move(outcome.failure);
+      r.set_execution_id(id);
+      r.mutable_metrics()->set_compile_time_us(outcome.compile_time_us);
+      *r.mutable_effective_limits() = policy::ToApiLimits(job->execute.limits());
+      if (done) done(std::move(r));
+      return;
+    }
+    job->execute.set_code(std::move(outcome.program));
+    job->on_done = [done = std::move(done), compile_us = outcome.compile_time_us](api::ExecutionResult r) mutable {
+      r.set_lowered(true);
+      r.mutable_metrics()->set_compile_time_us(compile_us);
+      if (done) done(std::move(r));
+    };
+    pool_->Submit(std::move(job));
+  });
+}
+
+bool Supervisor::CancelOnIoThread(std::uint64_t execution_id) {
+  if (lowering_ids_.count(execution_id) > 0) {
+    return cancelled_while_lowering_.insert(execution_id).second;
+  }
+  return pool_->Cancel(execution_id);
 }
 
 api::ExecutionResult Supervisor::Run(api::ExecuteRequest request, ConsoleSink on_line) {
@@ -220,7 +313,7 @@ api::ExecutionResult Supervisor::Run(api::ExecuteRequest request, ConsoleSink on
 }
 
 bool Supervisor::Cancel(std::uint64_t execution_id) {
-  return OnIoThread([this, execution_id] { return pool_->Cancel(execution_id); });
+  return OnIoThread([this, execution_id] { return CancelOnIoThread(execution_id); });
 }
 
 PoolStats Supervisor::Stats() {

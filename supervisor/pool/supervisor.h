@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_set>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -24,6 +25,7 @@
 #include "proto/policy.pb.h"
 #include "proto/status.h"
 #include "supervisor/confine/cgroup.h"
+#include "supervisor/pool/lowering.h"
 #include "supervisor/pool/pool.h"
 #include "supervisor/common/unique_fd.h"
 
@@ -58,6 +60,9 @@ class Supervisor {
     std::function<void()> on_start;  // a worker took it (optional)
     ConsoleSink on_line;             // each console line as it arrives (optional)
     DoneCallback on_done;            // exactly once
+    // Whose request (the daemon's API key name): lowered programs are
+    // cached per tenant, never shared between tenants.
+    std::string tenant;
   };
 
   // Validates, assigns an execution id (returned) and queues the request.
@@ -69,9 +74,10 @@ class Supervisor {
   // Blocking convenience over Submit.
   api::ExecutionResult Run(api::ExecuteRequest request, ConsoleSink on_line = {});
 
+  // Cancels a queued, lowering or running execution; false if unknown.
   bool Cancel(std::uint64_t execution_id);
   // Same, for code already running on io() (Cancel would wait on itself).
-  bool CancelOnIoThread(std::uint64_t execution_id) { return pool_->Cancel(execution_id); }
+  bool CancelOnIoThread(std::uint64_t execution_id);
 
   // Waits until `count` workers (default: the pool size) are idle.
   bool WaitUntilIdle(std::chrono::milliseconds timeout, std::optional<std::uint32_t> count = {});
@@ -100,6 +106,14 @@ class Supervisor {
   Status Init();
   StatusOr<WorkerConfig> BuildWorkerConfig(const policy::Policy& policy);
   void ChooseIdentity(const policy::Policy& policy, WorkerConfig* config);
+  // On the io thread: runs the job, lowering it first (TypeScript) or after
+  // a SYNTAX_ERROR (JavaScript Duktape cannot compile as it is).
+  void Dispatch(std::shared_ptr<Job> job, policy::Language language, std::string tenant);
+  // first_attempt: the SYNTAX_ERROR of JavaScript an ordinary worker could
+  // not compile, answered as it is if the compiler cannot help, and with the
+  // compiler's clearer diagnostic if the code is wrong for it too.
+  void LowerAndRun(std::shared_ptr<Job> job, policy::Language language, const std::string& tenant,
+                   std::shared_ptr<api::ExecutionResult> first_attempt = nullptr);
   template <typename F>
   auto OnIoThread(F&& f) -> decltype(f());
 
@@ -114,6 +128,11 @@ class Supervisor {
   // Fixed at start, like the cgroup host: a refusal is a fact of the host.
   std::unique_ptr<NamespaceLadder> namespaces_;
   std::unique_ptr<Pool> pool_;
+  std::unique_ptr<Lowering> lowering_;
+  // Executions between submission and the pool while they are lowered, and
+  // those of them cancelled meanwhile (answered when the lowering returns).
+  std::unordered_set<std::uint64_t> lowering_ids_;
+  std::unordered_set<std::uint64_t> cancelled_while_lowering_;
   std::thread thread_;
   std::atomic<std::uint64_t> next_execution_id_{1};
 };

@@ -92,7 +92,8 @@ StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
   spec.exec_fd = config.exec_fd;
   spec.nice = config.nice;
   if (config.cgroups != nullptr && config.cgroups->version() != "none") {
-    auto cg = config.cgroups->CreateWorker("w" + std::to_string(id), config.cgroup_limits);
+    auto cg = config.cgroups->CreateWorker((config.compiler ? "c" : "w") + std::to_string(id),
+                                           config.cgroup_limits);
     if (!cg.ok()) return cg.status().With("worker " + std::to_string(id) + " cgroup");
     s.cgroup.emplace(std::move(cg).value());
     spec.cgroup_procs_fds = s.cgroup->procs_fds();
@@ -145,6 +146,7 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
   init.mutable_init()->set_seccomp_listener(config->seccomp_listener);
   init.mutable_init()->set_heap_limit_bytes(config->heap_limit_bytes);
   init.mutable_init()->set_worker_id(id);
+  init.mutable_init()->set_compiler(config->compiler);
   std::string bytes;
   if (!wire::AppendFrame(init, kMaxSupervisorFrame, &bytes)) co_return Status::Error("Init frame too large");
   asio::write(w->to_worker_, asio::buffer(bytes), ec);

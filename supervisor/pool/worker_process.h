@@ -60,6 +60,7 @@ struct WorkerConfig {
   NamespaceLadder* namespaces = nullptr;  // null: none (owned by the Supervisor)
   std::chrono::milliseconds spawn_timeout{2000};
   std::chrono::milliseconds hard_kill_grace{50};
+  bool compiler = false;          // Init.compiler: loads TypeScript's compiler (lowering.h)
 };
 
 using ConsoleSink = std::function<void(const api::ConsoleLine&)>;
