@@ -1,0 +1,120 @@
+// Lowering through the embedded API with real confined workers: modern
+// JavaScript and TypeScript run with the right values; ES5 takes the fast
+// path; syntax errors carry the compiler's position; lowered programs are
+// cached per tenant; the policy can turn lowering off.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <string>
+
+#include "tests/integration/test_support.h"
+
+namespace stockade::testing {
+namespace {
+
+api::ExecutionResult RunAs(supervisor::Supervisor& sup, std::string code, const char* language,
+                           std::string tenant = "") {
+  api::ExecuteRequest r = Code(std::move(code));
+  r.set_language(language);
+  std::promise<api::ExecutionResult> result;
+  supervisor::Supervisor::Callbacks cb;
+  cb.on_done = [&result](api::ExecutionResult x) { result.set_value(std::move(x)); };
+  cb.tenant = std::move(tenant);
+  sup.Submit(std::move(r), std::move(cb));
+  return result.get_future().get();
+}
+
+class Lowering : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { sup_ = StartSupervisor(TestPolicy(1)).release(); }
+  static void TearDownTestSuite() { delete sup_; }
+  static supervisor::Supervisor* sup_;
+};
+supervisor::Supervisor* Lowering::sup_ = nullptr;
+
+TEST_F(Lowering, Es5TakesTheFastPath) {
+  api::ExecutionResult r = RunAs(*sup_, "var a = [1, 2]; a.concat(3)", "javascript");
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(r.value_json(), "[1,2,3]");
+  EXPECT_FALSE(r.lowered());
+  EXPECT_EQ(r.metrics().compile_time_us(), 0u);
+}
+
+TEST_F(Lowering, ModernJavaScriptIsLoweredAndRuns) {
+  api::ExecutionResult r = RunAs(*sup_,
+                                 "const pick = ({a, ...rest}) => ({a, n: Object.keys(rest).length});\n"
+                                 "class Box { #v = 1; get v() { return this.#v; } }\n"
+                                 "const out = [];\n"
+                                 "for (const [k, v] of Object.entries({x: 1, y: 2})) out.push(`${k}${v}`);\n"
+                                 "async function main() { await null; return [pick({a: 1, b: 2}), new Box().v, out]; }\n"
+                                 "main()",
+                                 "javascript");
+  ASSERT_EQ(r.status(), api::OK) << r.detail() << " " << r.error().excerpt();
+  EXPECT_EQ(r.value_json(), "[{\"a\":1,\"n\":1},1,[\"x1\",\"y2\"]]");
+  EXPECT_TRUE(r.lowered());
+}
+
+TEST_F(Lowering, TypeScriptIsLoweredAndRuns) {
+  api::ExecutionResult r = RunAs(*sup_,
+                                 "type Item = { name: string; price: number };\n"
+                                 "const items: Item[] = [{ name: 'a', price: 3 }, { name: 'b', price: 4 }];\n"
+                                 "const total = items.reduce((s: number, i: Item) => s + i.price, 0);\n"
+                                 "({ total, names: items.map((i) => i.name) } as const)",
+                                 "typescript");
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(r.value_json(), "{\"total\":7,\"names\":[\"a\",\"b\"]}");
+  EXPECT_TRUE(r.lowered());
+  EXPECT_GT(r.metrics().compile_time_us(), 0u);
+}
+
+TEST_F(Lowering, SyntaxErrorsCarryTheCompilersPosition) {
+  api::ExecutionResult r = RunAs(*sup_, "const ok = 1;\nconst bad = (x => ;\n", "javascript");
+  ASSERT_EQ(r.status(), api::SYNTAX_ERROR) << r.detail();
+  EXPECT_EQ(r.error().name(), "SyntaxError");
+  EXPECT_EQ(r.error().line(), 2u);
+  EXPECT_GT(r.error().column(), 0u);
+  EXPECT_NE(r.error().excerpt().find("const bad = (x => ;\n"), std::string::npos) << r.error().excerpt();
+  EXPECT_TRUE(r.session_usable());
+  api::ExecutionResult ts = RunAs(*sup_, "let n: number = ;", "typescript");
+  ASSERT_EQ(ts.status(), api::SYNTAX_ERROR);
+  EXPECT_EQ(ts.error().line(), 1u);
+  EXPECT_EQ(ts.error().column(), 17u) << ts.error().message();
+}
+
+TEST_F(Lowering, LoweredProgramsAreCachedPerTenant) {
+  const std::string code = "const twice = (x: number) => x * 2;\ntwice(21)";
+  api::ExecutionResult first = RunAs(*sup_, code, "typescript", "alice");
+  ASSERT_EQ(first.status(), api::OK) << first.detail();
+  EXPECT_GT(first.metrics().compile_time_us(), 0u);
+  api::ExecutionResult again = RunAs(*sup_, code, "typescript", "alice");
+  ASSERT_EQ(again.status(), api::OK);
+  EXPECT_EQ(again.value_json(), "42");
+  EXPECT_TRUE(again.lowered());
+  EXPECT_EQ(again.metrics().compile_time_us(), 0u) << "not served from the cache";
+  // Another tenant never gets what alice's lowering produced.
+  api::ExecutionResult other = RunAs(*sup_, code, "typescript", "bob");
+  ASSERT_EQ(other.status(), api::OK);
+  EXPECT_GT(other.metrics().compile_time_us(), 0u);
+}
+
+TEST_F(Lowering, UnknownLanguagesAreRefused) {
+  api::ExecutionResult r = RunAs(*sup_, "1", "python");
+  EXPECT_EQ(r.status(), api::INVALID_REQUEST);
+  EXPECT_NE(r.detail().find("language"), std::string::npos);
+}
+
+TEST(LoweringOff, SyntaxErrorsStayAndTypeScriptIsRefused) {
+  policy::Policy p = TestPolicy(1);
+  p.mutable_lowering()->set_enabled(false);
+  auto sup = StartSupervisor(p);
+  ASSERT_TRUE(sup);
+  api::ExecutionResult modern = RunAs(*sup, "const f = () => 1; f()", "javascript");
+  EXPECT_EQ(modern.status(), api::SYNTAX_ERROR);
+  EXPECT_FALSE(modern.lowered());
+  api::ExecutionResult ts = RunAs(*sup, "1", "typescript");
+  EXPECT_EQ(ts.status(), api::INVALID_REQUEST);
+  EXPECT_NE(ts.detail().find("lowering.enabled"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stockade::testing
