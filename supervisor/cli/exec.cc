@@ -12,6 +12,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "policy/lowering.h"
 #include "policy/outcome.h"
 #include "proto/api.pb.h"
 #include "supervisor/cli/flags.h"
@@ -23,7 +24,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: stockade exec --url URL [options] FILE|-\n"
-    "  Runs a JavaScript file (or stdin) on a running `stockade serve` and prints its result,\n"
+    "  Runs a JavaScript or TypeScript file (or stdin) on a running `stockade serve` and prints\n"
+    "  its result,\n"
     "  like `stockade run` (same output, same exit codes).\n"
     "options:\n"
     "  --url URL         the daemon: http://HOST:PORT or unix:/PATH\n"
@@ -31,6 +33,7 @@ constexpr char kUsage[] =
     "  --timeout T       per-run timeout, e.g. 500ms, 2s (clamped to the daemon's policy)\n"
     "  --memory M        interpreter heap, e.g. 64M (clamped to the daemon's policy)\n"
     "  --output M        console output kept, e.g. 1M (clamped to the daemon's policy)\n"
+    "  --language L      javascript|typescript (default: by the file's extension)\n"
     "  --json            print the whole typed result as JSON\n";
 
 // How long the event stream may stay silent before we give up on the
@@ -164,10 +167,13 @@ int ExecCommand(int argc, char** argv) {
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (arg == "--url" || arg == "--key" || IsLimitFlag(arg)) {
+    } else if (arg == "--url" || arg == "--key" || arg == "--language" || IsLimitFlag(arg)) {
       if (i + 1 >= argc) return Usage(arg + " needs a value");
       const std::string v = argv[++i];
-      if (arg == "--url") {
+      if (arg == "--language") {
+        if (!policy::ParseLanguage(v)) return Usage("bad --language " + v);
+        request.set_language(v);
+      } else if (arg == "--url") {
         url = v;
       } else if (arg == "--key") {
         key = v;
@@ -198,6 +204,9 @@ int ExecCommand(int argc, char** argv) {
   }
   request.set_code(std::move(code).value());
   request.set_filename(file == "-" ? "stdin" : file.substr(file.rfind('/') + 1));
+  if (request.language().empty()) {
+    request.set_language(std::string(policy::LanguageName(policy::LanguageForFilename(file))));
+  }
   request.set_wait(false);  // answer at once; the events carry the rest
   std::string body;
   (void)google::protobuf::util::MessageToJsonString(request, &body);

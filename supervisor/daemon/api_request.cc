@@ -17,6 +17,7 @@ StatusOr<CreateRequest> DecodeCreateRequest(std::string_view body) {
   CreateRequest out;
   out.run.set_code(std::move(*request.mutable_code()));
   out.run.set_filename(request.filename());
+  out.run.set_language(request.language());
   *out.run.mutable_limits() = request.limits();
   out.wait = !request.has_wait() || request.wait();
   return out;

@@ -327,6 +327,7 @@ awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Le
   ++in_flight_;
   api::ExecuteRequest run = std::move(decoded->run);
   Supervisor::Callbacks callbacks;
+  callbacks.tenant = owner;
   // The record outlives the store's retention while a callback holds it.
   callbacks.on_start = [this, record] { store_.MarkRunning(*record); };
   callbacks.on_line = [this, record](const api::ConsoleLine& line) { store_.AddLine(*record, line); };

@@ -44,6 +44,22 @@ TEST(Cli, HelloPrintsConsoleThenTheResult) {
   EXPECT_NE(o.out.find("{\"primes\":[2,3,5,7,11,13,17,19,23,29],\"sum\":129}"), std::string::npos) << o.out;
 }
 
+TEST(Cli, ModernJavaScriptAndTypeScriptExamplesRun) {
+  Output js = RunCli(Example("agent_report.js"));
+  EXPECT_EQ(js.code, 0) << js.out;
+  EXPECT_NE(js.out.find("2 customers, top: bob\n"), std::string::npos) << js.out;
+  EXPECT_NE(js.out.find("[{\"customer\":\"bob\",\"total\":13.5},{\"customer\":\"ada\",\"total\":11.7}]"),
+            std::string::npos)
+      << js.out;
+  Output ts = RunCli(Example("report.ts"));
+  EXPECT_EQ(ts.code, 0) << ts.out;
+  EXPECT_NE(ts.out.find("{\"a\":[\"normal\",\"normal\"],\"b\":[\"hot\"]}"), std::string::npos) << ts.out;
+  // From stdin the language is said, not guessed.
+  Output piped = RunCli("--language typescript -", "let n: number = 2; n ** 3");
+  EXPECT_EQ(piped.code, 0) << piped.out;
+  EXPECT_NE(piped.out.find("8\n"), std::string::npos) << piped.out;
+}
+
 TEST(Cli, EachOutcomeHasItsExitCode) {
   struct Case {
     std::string args;

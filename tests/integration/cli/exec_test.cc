@@ -165,6 +165,12 @@ TEST_F(ExecCli, OkPrintsConsoleLinesThenTheValue) {
   EXPECT_EQ(stdout_only.out, "one\n42\n");
 }
 
+TEST_F(ExecCli, TypeScriptByFlag) {
+  Output o = Exec(Args("--language typescript"), "const s: string = 'typed'; s.toUpperCase()");
+  EXPECT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(o.out, "\"TYPED\"\n");
+}
+
 TEST_F(ExecCli, JsonCarriesTheTypedResult) {
   Output o = Exec(Args("--json"), "console.log('a'); ({x: 1})", "2>/dev/null");
   EXPECT_EQ(o.code, 0) << o.out;

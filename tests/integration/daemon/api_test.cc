@@ -73,6 +73,24 @@ TEST(DaemonApi, SyncRunAnswersTheWholeResult) {
   EXPECT_EQ(FromJson<api::Execution>(again.body).result().value_json(), "42");
 }
 
+TEST(DaemonApi, TypeScriptAndModernJavaScriptAreLowered) {
+  auto d = Daemon::Start();
+  ASSERT_TRUE(d);
+  Reply ts = Post(*d, "{\"code\":" + JsonString("const n: number = 40; [n + 2].map((x) => x)") +
+                          ",\"language\":\"typescript\"}");
+  ASSERT_EQ(ts.status, 200) << ts.error << ts.body;
+  const api::Execution e = FromJson<api::Execution>(ts.body);
+  EXPECT_EQ(e.result().status(), api::OK) << ts.body;
+  EXPECT_EQ(e.result().value_json(), "[42]");
+  EXPECT_TRUE(e.result().lowered());
+  Reply js = Post(*d, ExecBody("const {a, ...r} = {a: 1, b: 2}; r", 5000));
+  const api::Execution j = FromJson<api::Execution>(js.body);
+  EXPECT_EQ(j.result().value_json(), "{\"b\":2}") << js.body;
+  EXPECT_TRUE(j.result().lowered());
+  Reply bad = Post(*d, "{\"code\":\"1\",\"language\":\"cobol\"}");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+}
+
 TEST(DaemonApi, ScriptOutcomesAre200WithTheirStatus) {
   auto d = Daemon::Start();
   ASSERT_TRUE(d);
