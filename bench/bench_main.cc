@@ -248,6 +248,61 @@ void TopLevelLoop(sup::Supervisor& s) {
   std::printf("1e7-iteration loop, top level %7.0f ms, in a function %7.0f ms (x%.1f)\n", top, fn, top / fn);
 }
 
+// Lowering (issue 12): a ~1 KB modern script, uncached (each variant differs
+// by a comment) and cached, against the same program in ES5 on the fast
+// path; and the first lowering, which starts the compiler worker.
+constexpr char kModernScript[] = R"js(
+const rows = Array.from({ length: 200 }, (_, i) => ({ id: i, group: `g${i % 7}`, score: (i * 37) % 101 }));
+class Stats {
+  #n = 0;
+  #sum = 0;
+  add(x) { this.#n++; this.#sum += x; return this; }
+  get mean() { return this.#n ? this.#sum / this.#n : 0; }
+}
+const byGroup = new Map();
+for (const { group, score } of rows) {
+  if (!byGroup.has(group)) byGroup.set(group, new Stats());
+  byGroup.get(group).add(score);
+}
+const summary = [...byGroup].map(([group, s]) => ({ group, mean: Math.round(s.mean) }));
+const best = summary.reduce((a, b) => (b.mean > a.mean ? b : a), summary[0]);
+const { group: top, ...rest } = best ?? {};
+async function main() {
+  await null;
+  return { top, rest, n: summary.length, label: `${top ?? 'none'}:${rest?.mean ?? 0}` };
+}
+main();
+)js";
+
+void LoweringCost() {
+  auto s = Start(2);
+  s->WaitUntilIdle(std::chrono::seconds(5));
+  auto run = [&](const std::string& code) {
+    ExecuteRequest r = Req(code, 10000);
+    const auto t0 = Clock::now();
+    ExecutionResult x = s->Run(std::move(r));
+    if (x.status() != stockade::api::OK || !x.lowered()) {
+      std::printf("  (unexpected: %d lowered=%d %s)\n", x.status(), x.lowered(), x.detail().c_str());
+      std::abort();
+    }
+    return std::make_pair(Us(Clock::now() - t0), static_cast<double>(x.metrics().compile_time_us()));
+  };
+  const auto first = run(kModernScript);
+  std::printf("lowering, first (starts the compiler)  %8.1f ms   compile %8.1f ms\n", first.first / 1000,
+              first.second / 1000);
+  std::vector<double> uncached, compile, cached;
+  for (int i = 0; i < 30; ++i) {
+    const auto u = run(std::string(kModernScript) + "// variant " + std::to_string(i) + "\n");
+    uncached.push_back(u.first);
+    compile.push_back(u.second);
+  }
+  for (int i = 0; i < 300; ++i) cached.push_back(run(kModernScript).first);
+  Summary u = Summarize(uncached), c = Summarize(compile), h = Summarize(cached);
+  std::printf("lowering %zu bytes, uncached          p50 %8.1f ms   compile p50 %6.1f ms   p99 %6.1f ms\n",
+              sizeof(kModernScript) - 1, u.p50 / 1000, c.p50 / 1000, u.p99 / 1000);
+  std::printf("lowered, cached                      p50 %8.1f us   p99 %8.1f us\n", h.p50, h.p99);
+}
+
 void TimeoutOvershoot(sup::Supervisor& s, const char* what, const char* code) {
   std::vector<double> samples;
   for (int i = 0; i < 10; ++i) {
@@ -398,6 +453,7 @@ int main(int argc, char** argv) {
     h->WaitUntilIdle(std::chrono::seconds(5));
     TimeoutOvershoot(*h, "hard kill (spin)", "hostile.spin()");
   }
+  if (want("lowering")) LoweringCost();
   if (want("cli")) CliEndToEnd();
   if (want("redaction")) Redaction();
   return 0;

@@ -79,8 +79,10 @@ class Interpreter {
   std::unique_ptr<Heap> heap_;
   Console console_;
   Environments envs_;
-  // Live bytes after the last full collection.
+  // Live bytes after the last full collection, and how much more makes the
+  // next one worth its cost.
   std::uint64_t collected_bytes_ = 0;
+  std::uint64_t garbage_before_collection_ = 0;
 };
 
 }  // namespace stockade::worker
