@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "policy/limits.h"
+#include "policy/lowering.h"
 #include "policy/policy_loader.h"
 #include "policy/request_validation.h"
 #include "proto/worker.pb.h"
@@ -64,6 +65,7 @@ void CheckRoundTrip(const supervisor::CreateRequest& decoded) {
   api::CreateExecutionRequest request;
   request.set_code(decoded.run.code());
   request.set_filename(decoded.run.filename());
+  request.set_language(decoded.run.language());
   *request.mutable_limits() = decoded.run.limits();
   if (!decoded.wait) request.set_wait(false);
 
@@ -91,7 +93,10 @@ void CheckSubmit(const api::ExecuteRequest& run, const policy::Policy& p) {
   const bool too_large = code.size() > l.code_bytes();
   const bool too_deep =
       l.max_nesting_depth() > 0 && policy::FindNestingExcess(code, l.max_nesting_depth()).has_value();
-  const bool admissible = !too_large && policy::FindInvalidUtf8(code) == std::string::npos &&
+  const auto language = policy::ParseLanguage(run.language());
+  const bool language_ok =
+      language && (*language == policy::Language::kJavaScript || p.lowering().enabled());
+  const bool admissible = language_ok && !too_large && policy::FindInvalidUtf8(code) == std::string::npos &&
                           code.find('\0') == std::string::npos && !too_deep;
   const auto rejected = policy::ValidateRequest(run, p);
   FUZZ_CHECK(rejected.has_value() != admissible);

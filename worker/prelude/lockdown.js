@@ -57,6 +57,24 @@
     });
   }
 
+  // core-js's String.prototype.match hands a non-global RegExp to Duktape's
+  // native match, which runs Duktape's own exec: the named groups core-js's
+  // exec adds were lost. A non-global match is exec by definition
+  // (RegExpExec), so call it.
+  var coreMatch = String.prototype.match;
+  defineProperty(String.prototype, 'match', {
+    value: function match(regexp) {
+      if (regexp instanceof RegExp && !regexp.global) {
+        if (this === null || this === undefined) throw new TypeError('String.prototype.match called on ' + this);
+        return regexp.exec(String(this));
+      }
+      return coreMatch.apply(this, arguments);
+    },
+    writable: true,
+    enumerable: false,
+    configurable: true
+  });
+
   var commonlyOverridden = ['constructor', 'toString', 'toLocaleString', 'valueOf', 'name', 'message'];
   var names = ownKeys(global);
   for (var i = 0; i < names.length; i++) {

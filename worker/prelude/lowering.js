@@ -25,6 +25,34 @@ var options = {
   inlineSourceMap: false
 };
 
+// Regular expression literals Duktape's parser rejects (named groups and
+// backreferences, lookbehind, \u{...} and \p{...}, flags other than g, i,
+// m) become `new RegExp(pattern, flags)`: TypeScript keeps literals as
+// they are, so without this the whole program would fail to compile. As a
+// constructor call, core-js's RegExp handles named groups and the s and y
+// flags, and what it cannot handle fails at that line only, when it runs.
+var plainFlags = /^[gim]*$/;
+var duktapeRejects = /\(\?<|\\k<|\\u\{|\\[pP]\{/;
+function rewriteRegExps(context) {
+  var f = context.factory;
+  function visit(node) {
+    if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
+      var text = node.text;
+      var slash = text.lastIndexOf('/');
+      var pattern = text.slice(1, slash);
+      var flags = text.slice(slash + 1);
+      if (!plainFlags.test(flags) || duktapeRejects.test(pattern)) {
+        var args = [f.createStringLiteral(pattern)];
+        if (flags) args.push(f.createStringLiteral(flags));
+        return f.createNewExpression(f.createIdentifier('RegExp'), undefined, args);
+      }
+      return node;
+    }
+    return ts.visitEachChild(node, visit, context);
+  }
+  return function (file) { return ts.visitNode(file, visit); };
+}
+
 function position(d) {
   if (!d.file || d.start === undefined) return { line: 0, column: 0 };
   var lc = d.file.getLineAndCharacterOfPosition(d.start);
@@ -39,7 +67,12 @@ return function lower(source, language, filename) {
   // a .js file and fine in a .ts one.
   if (typescript && !/\.(ts|tsx|mts|cts)$/.test(name)) name += '.ts';
   if (!typescript && /\.(ts|tsx|mts|cts)$/.test(name)) name += '.js';
-  var out = ts.transpileModule(source, { compilerOptions: options, fileName: name, reportDiagnostics: true });
+  var out = ts.transpileModule(source, {
+    compilerOptions: options,
+    fileName: name,
+    reportDiagnostics: true,
+    transformers: { before: [rewriteRegExps] }
+  });
   var diagnostics = [];
   var list = out.diagnostics || [];
   for (var i = 0; i < list.length; i++) {
