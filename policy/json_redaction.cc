@@ -276,31 +276,38 @@ class Walker {
       }
     }
     f.sensitive = r_.IsSensitiveKey(decoded ? std::string_view(*decoded) : inner);
-    StringToken(start, pos_, /*is_key=*/true);
+    // A key is judged as it will be printed, too: a replacement inside it
+    // ("ab[REDACTED]pwd") can make a word of its own, which the next pass
+    // over this output would find sensitive. One pass must be enough.
+    if (auto printed = StringToken(start, pos_, /*is_key=*/true)) {
+      f.sensitive = f.sensitive || r_.IsSensitiveKey(*printed);
+    }
     return true;
   }
 
-  // A string token [start, end): value patterns over its text.
-  void StringToken(std::size_t start, std::size_t end, bool is_key) {
+  // A string token [start, end): value patterns over its text. Returns the
+  // text as redacted when it changed.
+  std::optional<std::string> StringToken(std::size_t start, std::size_t end, bool is_key) {
     const std::string_view inner = in_.substr(start + 1, end - start - 2);
     std::string text;
     if (inner.find('\\') == std::string_view::npos) {
-      if (!OverlapsDocumentSpan(start + 1, end - 1) && !r_.MayMatchAnchored(inner)) return;
-      if (!r_.MayMatch(inner)) return;
+      if (!OverlapsDocumentSpan(start + 1, end - 1) && !r_.MayMatchAnchored(inner)) return std::nullopt;
+      if (!r_.MayMatch(inner)) return std::nullopt;
       text.assign(inner);
     } else if (auto decoded = Unescape(inner)) {
-      if (!r_.MayMatch(*decoded)) return;
+      if (!r_.MayMatch(*decoded)) return std::nullopt;
       text = std::move(*decoded);
     } else {
       // Escapes that do not decode (only a broken worker writes them): the
       // raw text is searched instead.
-      if (!r_.MayMatch(inner)) return;
+      if (!r_.MayMatch(inner)) return std::nullopt;
       text.assign(inner);
     }
-    if (!r_.RedactText(&text)) return;
+    if (!r_.RedactText(&text)) return std::nullopt;
     Replace(start, end, Quoted(text));
     if (is_key) stack_.back().key_redacted = true;
     Record();
+    return text;
   }
 
   // Offsets only grow as the walk goes on, so one cursor serves.

@@ -71,6 +71,24 @@ TEST(JsonRedaction, NumbersMatchingALiteralBecomeTheReplacement) {
   EXPECT_EQ(out.paths, (Paths{"$.pin"}));
 }
 
+TEST(JsonRedaction, AKeyIsJudgedAsItWillBePrinted) {
+  // The literal's replacement splits "…s3cr3t-literalpwd…" so that "pwd"
+  // becomes a word of the printed key: its value goes in the same pass,
+  // and a second pass changes nothing (found by the fuzzer).
+  auto p = LoadPolicy("");
+  ASSERT_TRUE(p.ok());
+  RedactionPolicy red = p->redaction();
+  red.add_literals("s3cr3t-literal");
+  auto r = Redactor::Create(red);
+  ASSERT_TRUE(r.ok());
+  std::string json = R"({"abs3cr3t-literalpwdX":1})";
+  RedactJson(**r, &json);
+  EXPECT_EQ(json, R"({"ab[REDACTED]pwdX":"[REDACTED]"})");
+  std::string again = json;
+  RedactJson(**r, &again);
+  EXPECT_EQ(again, json);
+}
+
 TEST(JsonRedaction, NothingToRedactLeavesTheTextByteForByte) {
   const std::string in = R"( {"a" : [1, 2.5e3, "x\"y", {"b": null}] , "author": "me"} )";
   auto o = Filter(in);
