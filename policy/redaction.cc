@@ -405,7 +405,22 @@ bool Redactor::Apply(const std::vector<Span>& spans, std::string* text) const {
 bool Redactor::RedactText(std::string* text) const {
   std::vector<Span> spans;
   FindSpans(*text, &spans);
-  return Apply(spans, text);
+  if (!Apply(spans, text)) return false;
+  // A replacement makes word boundaries of its own ("literal]AKIA..."), so
+  // a pattern can match the redacted text where it did not match the
+  // original: redact again while that changes anything, so that filtering
+  // already-filtered output is a no-op (bounded; the replacement itself
+  // matches nothing new).
+  constexpr int kMaxRounds = 4;
+  for (int round = 1; round < kMaxRounds; ++round) {
+    spans.clear();
+    FindSpans(*text, &spans);
+    if (spans.empty()) break;
+    const std::string before = *text;
+    Apply(spans, text);
+    if (*text == before) break;
+  }
+  return true;
 }
 
 void Redactor::MarkBlocks(const std::vector<std::string*>& lines, LineState* state,

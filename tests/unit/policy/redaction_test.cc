@@ -152,6 +152,24 @@ TEST(ValuePatterns, EveryDefaultPatternCatchesItsSampleAlone) {
   }
 }
 
+TEST(ValuePatterns, FilteringFilteredTextChangesNothing) {
+  // The literal's replacement puts a word boundary before "AKIA...", which
+  // the AWS key pattern then matches: one call redacts both (found by the
+  // json_redaction fuzzer, where a second pass still changed the text).
+  auto p = LoadPolicy("");
+  ASSERT_TRUE(p.ok());
+  RedactionPolicy red = p->redaction();
+  red.add_literals("s3cr3t-literal");
+  auto r = Redactor::Create(red);
+  ASSERT_TRUE(r.ok());
+  std::string text = "id: pas3cr3t-literalAKIAIOSFODNN7EXAMPLE";
+  EXPECT_TRUE((*r)->RedactText(&text));
+  EXPECT_EQ(text, "id: pa[REDACTED][REDACTED]");
+  std::string again = text;
+  EXPECT_FALSE((*r)->RedactText(&again) && again != text);
+  EXPECT_EQ(again, text);
+}
+
 TEST(ValuePatterns, NearMissesAreLeftAlone) {
   auto r = DefaultRedactor();
   for (const std::string& text : std::vector<std::string>{
