@@ -63,8 +63,8 @@ class Environments {
   void MarkUsed() { used_ = true; }
   bool ready() const { return current_ != nullptr && !used_; }
 
-  // Pushes the event loop's control function `name` (reset, drain, settle,
-  // unhandled: worker/prelude/event_loop.js) onto env's stack.
+  // Pushes the event loop's control function `name` (reset, settle:
+  // worker/prelude/event_loop.js) onto env's stack.
   void PushLoopFunction(duk_context* env, const char* name) const;
 
  private:

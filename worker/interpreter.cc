@@ -175,7 +175,8 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   const std::string& code = execute.code();
   Phase phase = Phase::kUndefined;
   const char* runtime_prefix = "";
-  // Nothing an earlier run queued may fire in this one.
+  // Nothing an earlier run queued may fire in this one. (Here, armed: no
+  // code runs while the next environment is prepared.)
   envs_.PushLoopFunction(env, "reset");
   duk_pcall(env, 0);
   duk_pop(env);
@@ -225,16 +226,16 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
 }
 
 bool Interpreter::RunEventLoop(duk_context* env, const char** prefix) {
-  // [value] -> settle(value) -> { state, value }
+  // [value] -> settle(value) -> { state, value, unhandled }
   envs_.PushLoopFunction(env, "settle");
   duk_insert(env, -2);
   if (duk_pcall(env, 1) != DUK_EXEC_SUCCESS) return false;  // a callback threw
-  duk_get_prop_string(env, -1, "value");
-  duk_get_prop_string(env, -2, "state");
+  duk_get_prop_string(env, -1, "state");
   const std::string state = duk_safe_to_string(env, -1);
   duk_pop(env);
-  duk_remove(env, -2);  // [value]
   if (state == "error") {
+    duk_get_prop_string(env, -1, "value");
+    duk_remove(env, -2);
     *prefix = "the script's promise was rejected: ";
     return false;
   }
@@ -246,8 +247,8 @@ bool Interpreter::RunEventLoop(duk_context* env, const char** prefix) {
     return false;
   }
   // A rejection nobody handled ends the run, as it ends a Node process.
-  envs_.PushLoopFunction(env, "unhandled");
-  if (duk_pcall(env, 0) == DUK_EXEC_SUCCESS && duk_is_array(env, -1) && duk_get_length(env, -1) > 0) {
+  duk_get_prop_string(env, -1, "unhandled");
+  if (duk_is_array(env, -1) && duk_get_length(env, -1) > 0) {
     duk_get_prop_index(env, -1, 0);
     duk_remove(env, -2);
     duk_remove(env, -2);
@@ -255,6 +256,8 @@ bool Interpreter::RunEventLoop(duk_context* env, const char** prefix) {
     return false;
   }
   duk_pop(env);
+  duk_get_prop_string(env, -1, "value");
+  duk_remove(env, -2);
   return true;
 }
 

@@ -231,18 +231,21 @@ void Supervisor::Dispatch(std::shared_ptr<Job> job, policy::Language language, s
     pool_->Submit(std::move(job));
     return;
   }
-  // What a second attempt needs if Duktape cannot compile this as it is.
-  auto retry = std::make_shared<Job>();
-  retry->execute = job->execute;
-  retry->on_line = job->on_line;
-  retry->submitted = job->submitted;
+  // A second attempt, lowered, only if Duktape could not compile this as
+  // it is: the job is still alive (and intact) when the pool answers it, so
+  // only a SYNTAX_ERROR copies it; runs that compile copy nothing.
   auto done = std::move(job->on_done);
-  job->on_done = [this, retry, language, tenant = std::move(tenant),
+  job->on_done = [this, weak = std::weak_ptr<Job>(job), language, tenant = std::move(tenant),
                   done = std::move(done)](api::ExecutionResult result) mutable {
-    if (!policy::ShouldLowerAfter(result, language, *policy_)) {
+    std::shared_ptr<Job> first = weak.lock();
+    if (!first || !policy::ShouldLowerAfter(result, language, *policy_)) {
       if (done) done(std::move(result));
       return;
     }
+    auto retry = std::make_shared<Job>();
+    retry->execute = first->execute;
+    retry->on_line = first->on_line;
+    retry->submitted = first->submitted;
     retry->on_done = std::move(done);
     LowerAndRun(std::move(retry), language, tenant, std::make_shared<api::ExecutionResult>(std::move(result)));
   };

@@ -13,7 +13,7 @@
 // waits 10 s on a 5 s timeout ends at once.
 //
 // host (in):  wait(ms) -> boolean
-// host (out): loop = { reset(), drain(), settle(value), unhandled() }
+// host (out): loop = { reset(), settle(value) }
 (function (global, host) {
   'use strict';
   var defineProperty = Object.defineProperty;
@@ -134,8 +134,9 @@
     }
   }
 
-  // The completion value, awaited if it is a promise (or any thenable):
-  // { state: 'value' | 'error' | 'pending', value }.
+  // Runs the loop; the completion value, awaited if it is a promise (or
+  // any thenable): { state: 'value' | 'error' | 'pending', value,
+  // unhandled: reasons of promises rejected with no handler, in order }.
   function settle(value) {
     var out = { state: 'value', value: value };
     if (value !== null && (typeof value === 'object' || typeof value === 'function') &&
@@ -150,6 +151,7 @@
       });
     }
     drain();
+    out.unhandled = rejections;
     return out;
   }
 
@@ -170,11 +172,5 @@
     rejections.push(event && event.reason);
   });
 
-  host.loop = {
-    reset: reset,
-    drain: drain,
-    settle: settle,
-    // The reasons of promises rejected with no handler, in order.
-    unhandled: function () { return rejections; }
-  };
+  host.loop = { reset: reset, settle: settle };
 })(globalThis, host);
