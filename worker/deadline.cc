@@ -20,16 +20,22 @@ void Deadline::Arm(std::uint32_t timeout_ms) {
 
 bool Deadline::Wait(std::uint64_t ms) {
   if (tripped_) return false;
-  waited_ms_ += ms;
-  if (deadline_ns_ == 0) return true;
+  if (deadline_ns_ == 0) {
+    waited_ms_ += ms;
+    return true;
+  }
   const std::int64_t now = MonotonicNowNs();
   const std::int64_t left_ns = deadline_ns_ - now;
-  if (ms >= static_cast<std::uint64_t>(left_ns > 0 ? left_ns : 0) / 1000000) {
-    // The deadline is where the wait would have hit it.
+  const std::uint64_t left_ms = static_cast<std::uint64_t>(left_ns > 0 ? left_ns : 0) / 1000000;
+  if (ms >= left_ms) {
+    // The deadline is where the wait would have hit it: only that much of
+    // the wait counts.
+    waited_ms_ += left_ms;
     tripped_ = true;
     tripped_at_ns_ = deadline_ns_;
     return false;
   }
+  waited_ms_ += ms;
   deadline_ns_ -= static_cast<std::int64_t>(ms) * 1000000;
   return true;
 }
