@@ -180,9 +180,12 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   envs_.PushLoopFunction(env, "reset");
   duk_pcall(env, 0);
   duk_pop(env);
-  if (duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) != 0) {
+  const bool compiled = duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) == 0;
+  // `this` at top level is the global object, strict or not, as in a script.
+  if (compiled) duk_push_global_object(env);
+  if (!compiled) {
     phase = Phase::kCompileError;
-  } else if (duk_pcall(env, 0) != DUK_EXEC_SUCCESS || !RunEventLoop(env, &runtime_prefix)) {
+  } else if (duk_pcall_method(env, 0) != DUK_EXEC_SUCCESS || !RunEventLoop(env, &runtime_prefix)) {
     phase = Phase::kRuntimeError;
   } else {
     // The deadline stays armed: a toJSON that loops still ends in TIMEOUT.

@@ -93,6 +93,27 @@
   enableOverride(iteratorPrototype, 'constructor');
   enableOverride(iteratorPrototype, 'toString');
 
+  // Lowered scripts run their top level in a function (see lowering.js)
+  // and call this first with the run's global and, for each top-level
+  // declaration, [name, getter, setter or null (const)]: the declaration
+  // becomes an accessor over the function's local, so it is global as in a
+  // REPL. A binding that cannot change (undefined, NaN, Infinity) is left
+  // as it is, as `var undefined` leaves it in global code.
+  defineProperty(global, '__stockade_declare', {
+    value: function (target, list) {
+      for (var k = 0; k < list.length; k += 3) {
+        var current = getOwnPropertyDescriptor(target, list[k]);
+        if (current && !current.configurable) continue;
+        defineProperty(target, list[k], {
+          get: list[k + 1], set: list[k + 2] || undefined, enumerable: true, configurable: true
+        });
+      }
+    },
+    writable: false,
+    enumerable: false,
+    configurable: false
+  });
+
   // The bindings each run's global gets, with their attributes as they are
   // before the template itself is frozen.
   var bindings = [];

@@ -53,6 +53,218 @@ function rewriteRegExps(context) {
   return function (file) { return ts.visitNode(file, visit); };
 }
 
+// The top level runs inside a function, as agents' scripts expect it to
+// behave and as fast as they expect it to run: in global code every
+// variable is a property lookup on the global object (a loop at top level
+// ran 12 times slower than inside a function); in a function, Duktape keeps
+// locals in registers. What the wrapper must keep of global code:
+// - the completion value: expression statements outside functions also
+//   assign a local the wrapper returns (if, loops, switch and try first
+//   reset it, as their completion is undefined when nothing produced one),
+//   from the last top-level expression statement on;
+// - `this`: the wrapper is called with the top level's own;
+// - declarations stay global (REPL semantics, which sessions build on):
+//   every top-level var, let, const, function, class, enum and namespace
+//   becomes an accessor on the run's global object over the local, declared
+//   before the first statement runs, so globalThis.x, another script and a
+//   session's capture all see the local's current value.
+// Top-level await makes the wrapper async (the run then settles its
+// promise). Code that names `arguments` or `eval` outside a function, or
+// declares undefined, NaN or Infinity, keeps global code, since a function
+// would change what those mean.
+var functionLike = {};
+[ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.ArrowFunction,
+ ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.Constructor, ts.SyntaxKind.GetAccessor,
+ ts.SyntaxKind.SetAccessor, ts.SyntaxKind.ClassStaticBlockDeclaration].forEach(function (k) { functionLike[k] = true; });
+
+function hasModifier(node, kind) {
+  var mods = node.modifiers;
+  if (!mods) return false;
+  for (var i = 0; i < mods.length; i++) if (mods[i].kind === kind) return true;
+  return false;
+}
+
+// What the top level holds: await outside functions, names that keep it
+// global code, and its declarations.
+function scanTopLevel(statements) {
+  var found = { await: false, keepGlobal: false, names: [], seen: {} };
+  function declare(name, constant) {
+    if (name.kind !== ts.SyntaxKind.Identifier) {
+      name.elements.forEach(function (e) { if (e.kind !== ts.SyntaxKind.OmittedExpression) declare(e.name, constant); });
+      return;
+    }
+    var text = ts.idText(name);
+    // A local of these names would shadow what global code cannot change.
+    if (text === 'undefined' || text === 'NaN' || text === 'Infinity') found.keepGlobal = true;
+    if (found.seen.hasOwnProperty(text)) return;
+    found.seen[text] = true;
+    found.names.push({ text: text, constant: constant });
+  }
+  function declareList(list, topLevel) {
+    var flags = list.flags;
+    var blockScoped = (flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== 0;
+    if (blockScoped && !topLevel) return;
+    list.declarations.forEach(function (d) { declare(d.name, (flags & ts.NodeFlags.Const) !== 0); });
+  }
+  // var declarations anywhere outside functions are the top level's.
+  function statement(node, topLevel) {
+    if (!node) return;
+    switch (node.kind) {
+      case ts.SyntaxKind.VariableStatement:
+        if (!hasModifier(node, ts.SyntaxKind.DeclareKeyword)) declareList(node.declarationList, topLevel);
+        return;
+      case ts.SyntaxKind.FunctionDeclaration:
+      case ts.SyntaxKind.ClassDeclaration:
+      case ts.SyntaxKind.EnumDeclaration:
+      case ts.SyntaxKind.ModuleDeclaration:
+        if (topLevel && node.name && node.name.kind === ts.SyntaxKind.Identifier &&
+            !hasModifier(node, ts.SyntaxKind.DeclareKeyword) && (node.body || node.kind !== ts.SyntaxKind.FunctionDeclaration)) {
+          declare(node.name, false);
+        }
+        return;
+      case ts.SyntaxKind.Block: node.statements.forEach(function (s) { statement(s, false); }); return;
+      case ts.SyntaxKind.IfStatement: statement(node.thenStatement, false); statement(node.elseStatement, false); return;
+      case ts.SyntaxKind.ForStatement:
+        if (node.initializer && node.initializer.kind === ts.SyntaxKind.VariableDeclarationList) declareList(node.initializer, false);
+        statement(node.statement, false);
+        return;
+      case ts.SyntaxKind.ForInStatement:
+      case ts.SyntaxKind.ForOfStatement:
+        if (node.initializer.kind === ts.SyntaxKind.VariableDeclarationList) declareList(node.initializer, false);
+        statement(node.statement, false);
+        return;
+      case ts.SyntaxKind.WhileStatement:
+      case ts.SyntaxKind.DoStatement:
+      case ts.SyntaxKind.LabeledStatement:
+        statement(node.statement, false);
+        return;
+      case ts.SyntaxKind.TryStatement:
+        statement(node.tryBlock, false);
+        if (node.catchClause) statement(node.catchClause.block, false);
+        statement(node.finallyBlock, false);
+        return;
+      case ts.SyntaxKind.SwitchStatement:
+        node.caseBlock.clauses.forEach(function (c) { c.statements.forEach(function (s) { statement(s, false); }); });
+        return;
+    }
+  }
+  // insideArrow: in an arrow function, which sees the top level's
+  // arguments but may not await it.
+  function expressions(node, insideArrow) {
+    if (functionLike[node.kind]) {
+      if (node.kind === ts.SyntaxKind.ArrowFunction) ts.forEachChild(node, function (c) { expressions(c, true); });
+      return;
+    }
+    if (!insideArrow && (node.kind === ts.SyntaxKind.AwaitExpression ||
+        (node.kind === ts.SyntaxKind.ForOfStatement && node.awaitModifier))) {
+      found.await = true;
+    }
+    if (node.kind === ts.SyntaxKind.Identifier) {
+      var text = ts.idText(node);
+      if (text === 'arguments' || text === 'eval') found.keepGlobal = true;
+      return;
+    }
+    // obj.eval, { eval: 1 } and class fields named eval are not eval.
+    if (node.kind === ts.SyntaxKind.PropertyAccessExpression) {
+      expressions(node.expression, insideArrow);
+      return;
+    }
+    if (node.kind === ts.SyntaxKind.PropertyAssignment || node.kind === ts.SyntaxKind.PropertyDeclaration) {
+      if (node.name.kind === ts.SyntaxKind.ComputedPropertyName) expressions(node.name, insideArrow);
+      if (node.initializer) expressions(node.initializer, insideArrow);
+      return;
+    }
+    ts.forEachChild(node, function (c) { expressions(c, insideArrow); });
+  }
+  statements.forEach(function (s) {
+    statement(s, true);
+    expressions(s, false);
+  });
+  return found;
+}
+
+function wrapTopLevel(context) {
+  var f = context.factory;
+  var K = ts.SyntaxKind;
+  return function (file) {
+    var statements = file.statements;
+    var found = scanTopLevel(statements);
+    if (statements.length === 0 || (found.keepGlobal && !found.await)) return file;
+    var completion = f.createUniqueName('completion');
+    function setCompletion(expression) {
+      return f.createExpressionStatement(f.createAssignment(completion, expression));
+    }
+    function resetFirst(node) { return f.createBlock([setCompletion(f.createVoidZero()), node], false); }
+    // Expression statements outside functions also set the completion.
+    function rewrite(node) {
+      if (!node) return node;
+      switch (node.kind) {
+        case K.ExpressionStatement:
+          return f.updateExpressionStatement(node, f.createAssignment(completion, node.expression));
+        case K.Block:
+          return f.updateBlock(node, node.statements.map(rewrite));
+        case K.IfStatement:
+          return resetFirst(f.updateIfStatement(node, node.expression, rewrite(node.thenStatement), rewrite(node.elseStatement)));
+        case K.ForStatement:
+          return resetFirst(f.updateForStatement(node, node.initializer, node.condition, node.incrementor, rewrite(node.statement)));
+        case K.ForInStatement:
+          return resetFirst(f.updateForInStatement(node, node.initializer, node.expression, rewrite(node.statement)));
+        case K.ForOfStatement:
+          return resetFirst(f.updateForOfStatement(node, node.awaitModifier, node.initializer, node.expression, rewrite(node.statement)));
+        case K.WhileStatement:
+          return resetFirst(f.updateWhileStatement(node, node.expression, rewrite(node.statement)));
+        case K.DoStatement:
+          return resetFirst(f.updateDoStatement(node, rewrite(node.statement), node.expression));
+        case K.LabeledStatement:
+          return f.updateLabeledStatement(node, node.label, rewrite(node.statement));
+        case K.TryStatement:
+          return resetFirst(f.updateTryStatement(node, rewrite(node.tryBlock),
+              node.catchClause && f.updateCatchClause(node.catchClause, node.catchClause.variableDeclaration, rewrite(node.catchClause.block)),
+              node.finallyBlock));
+        case K.SwitchStatement:
+          return resetFirst(f.updateSwitchStatement(node, node.expression, f.updateCaseBlock(node.caseBlock,
+              node.caseBlock.clauses.map(function (c) {
+                return c.kind === K.CaseClause ? f.updateCaseClause(c, c.expression, c.statements.map(rewrite))
+                                               : f.updateDefaultClause(c, c.statements.map(rewrite));
+              }))));
+      }
+      return node;
+    }
+    var body = [];
+    var i = 0;
+    while (i < statements.length && ts.isPrologueDirective(statements[i])) body.push(statements[i++]);
+    body.push(f.createVariableStatement(undefined, [f.createVariableDeclaration(completion)]));
+    if (found.names.length > 0) {
+      var list = [];
+      found.names.forEach(function (n) {
+        var id = f.createIdentifier(n.text);
+        var value = f.createUniqueName('value');
+        list.push(f.createStringLiteral(n.text),
+                  f.createFunctionExpression(undefined, undefined, undefined, undefined, [], undefined,
+                                             f.createBlock([f.createReturnStatement(id)])),
+                  n.constant ? f.createNull() :
+                  f.createFunctionExpression(undefined, undefined, undefined, undefined,
+                                             [f.createParameterDeclaration(undefined, undefined, value)], undefined,
+                                             f.createBlock([f.createExpressionStatement(f.createAssignment(f.createIdentifier(n.text), value))])));
+      });
+      body.push(f.createExpressionStatement(f.createCallExpression(f.createIdentifier('__stockade_declare'), undefined,
+          [f.createThis(), f.createArrayLiteralExpression(list, false)])));
+    }
+    // Only what follows the last top-level expression statement can set
+    // the completion value: what precedes it runs as written (an
+    // assignment in a hot loop costs it a third of its speed).
+    var last = statements.length - 1;
+    while (last >= i && statements[last].kind !== K.ExpressionStatement) last--;
+    for (; i < statements.length; i++) body.push(i >= last ? rewrite(statements[i]) : statements[i]);
+    body.push(f.createReturnStatement(completion));
+    var wrapper = f.createFunctionExpression(found.await ? [f.createModifier(K.AsyncKeyword)] : undefined,
+        undefined, undefined, undefined, [], undefined, f.createBlock(body, true));
+    var call = f.createCallExpression(f.createPropertyAccessExpression(f.createParenthesizedExpression(wrapper), 'call'),
+                                      undefined, [f.createThis()]);
+    return f.updateSourceFile(file, [f.createExpressionStatement(call)]);
+  };
+}
+
 function position(d) {
   if (!d.file || d.start === undefined) return { line: 0, column: 0 };
   var lc = d.file.getLineAndCharacterOfPosition(d.start);
@@ -71,7 +283,7 @@ return function lower(source, language, filename) {
     compilerOptions: options,
     fileName: name,
     reportDiagnostics: true,
-    transformers: { before: [rewriteRegExps] }
+    transformers: { before: [rewriteRegExps, wrapTopLevel] }
   });
   var diagnostics = [];
   var list = out.diagnostics || [];

@@ -155,6 +155,68 @@ TEST_F(LoweringTest, AsyncFunctionsRunOnTheEventLoop) {
             "[\"a\",\"b\"]");
 }
 
+// The top level runs in a function, keeping what global code means: the
+// completion value (of the last statement that produced one), `this`, and
+// declarations that stay global (REPL semantics).
+TEST_F(LoweringTest, TopLevelKeepsItsCompletionValue) {
+  EXPECT_EQ(RunLowered("let s = 0;\nfor (let i = 0; i < 10; i++) s += i;\ns", "javascript"), "45");
+  // The loop's own value when nothing follows it, as in global code.
+  EXPECT_EQ(RunLowered("let s = 0;\nfor (let i = 0; i < 4; i++) s += i;", "javascript"), "6");
+  EXPECT_EQ(RunLowered("const n = 3;\nif (n > 2) { `big ${n}`; } else { 'small'; }", "javascript"), "\"big 3\"");
+  // A statement that produces nothing leaves the value before it...
+  EXPECT_EQ(RunLowered("const n = 1;\n'kept';\nfunction f() {}\nlet m = 2;", "javascript"), "\"kept\"");
+  // ...but an if with nothing to run is undefined, as in global code.
+  EXPECT_EQ(RunLowered("const n = 1;\n'lost';\nif (n > 5) 'big';", "javascript"), "");
+  EXPECT_EQ(RunLowered("const f = () => 1;\ntry { f() + 1; } finally { 'ignored'; }", "javascript"), "2");
+  EXPECT_EQ(RunLowered("const k = 'b';\nswitch (k) { case 'a': 1; break; case 'b': 2; break; }", "javascript"), "2");
+}
+
+TEST_F(LoweringTest, TopLevelDeclarationsStayGlobal) {
+  EXPECT_EQ(RunLowered("const a = 1;\nlet b = 2;\nvar c = 3;\nfunction f() { return 4; }\nclass K {}\n"
+                       "const { d, e: [g] } = { d: 5, e: [6] };\nfor (var i = 0; i < 2; i++) {}\n"
+                       "{ let hidden = 1; var shown = 7; }\n"
+                       "const names = ['a', 'b', 'c', 'd', 'f', 'g', 'i', 'K', 'shown', 'hidden'].filter((n) => n in globalThis);\n"
+                       "[names, globalThis.a, globalThis.f(), typeof globalThis.K, globalThis.g, this === globalThis]",
+                       "javascript"),
+            "[[\"a\",\"b\",\"c\",\"d\",\"f\",\"g\",\"i\",\"K\",\"shown\"],1,4,\"function\",6,true]");
+  // The global and the local are one binding, both ways; a const stays put.
+  EXPECT_EQ(RunLowered("let n = 1;\nconst c = 1;\nglobalThis.n = 5;\nconst seen = n;\nn = 7;\n"
+                       "globalThis.c = 9;\n[seen, globalThis.n, c, globalThis.c]",
+                       "javascript"),
+            "[5,7,1,1]");
+  // What cannot change stays as it is, as `var undefined` leaves it.
+  EXPECT_EQ(RunLowered("var undefined = 1;\nlet x = () => 2;\ntypeof undefined", "javascript"), "\"undefined\"");
+  EXPECT_EQ(LowerOutput("var NaN = 1;\nlet x = () => 2;", "javascript").find("__stockade_declare"), std::string::npos);
+  // "use strict" stays the function's directive; `this` is still the global.
+  EXPECT_EQ(RunLowered("'use strict';\nconst t = this;\n[t === globalThis, (function () { return this; })() === undefined]",
+                       "javascript"),
+            "[true,true]");
+}
+
+TEST_F(LoweringTest, TopLevelAwaitMakesTheScriptAsync) {
+  EXPECT_EQ(RunLowered("const wait = (ms, v) => new Promise((r) => setTimeout(() => r(v), ms));\n"
+                       "const a = await wait(10, 'a');\nlet out = [a];\n"
+                       "for await (const v of [wait(5, 'b'), 'c']) out.push(v);\n"
+                       "out.join('') + (typeof globalThis.out)",
+                       "javascript"),
+            "\"abcobject\"");
+  EXPECT_EQ(RunLowered("const x: number = await Promise.resolve(41);\nx + 1", "typescript"), "42");
+  // await inside a function is that function's, not the top level's.
+  const std::string sync = LowerOutput("async function f() { await 1; }\nf", "javascript");
+  EXPECT_EQ(sync.find("__awaiter(this, void 0, void 0, function () {\n        function f"), std::string::npos) << sync;
+}
+
+// Where a function would change what names mean, the top level stays
+// global code.
+TEST_F(LoweringTest, ArgumentsAndEvalKeepGlobalCode) {
+  EXPECT_EQ(LowerOutput("const a = 1;\neval('a')", "javascript").find("__stockade_declare"), std::string::npos);
+  EXPECT_EQ(LowerOutput("const f = () => typeof arguments;\nf()", "javascript").find("__stockade_declare"),
+            std::string::npos);
+  EXPECT_NE(LowerOutput("const o = { eval: 1 };\nfunction g() { return arguments.length; }\no.eval", "javascript")
+                .find("__stockade_declare"),
+            std::string::npos);
+}
+
 TEST_F(LoweringTest, TypeScriptTypesAreStripped) {
   EXPECT_EQ(RunLowered("interface User { name: string; age?: number }\n"
                        "enum Role { Admin = 'admin', User = 'user' }\n"
