@@ -16,7 +16,9 @@
   var web = ['atob', 'btoa', 'DOMException', 'structuredClone', 'URL', 'URLSearchParams', 'queueMicrotask',
     'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'];
   // Pure computation built into Duktape (no I/O, no host state), and ours.
-  var known = ['Buffer', 'CBOR', 'TextDecoder', 'TextEncoder', 'performance', 'console'];
+  // __stockade_declare: lowered scripts declare their top level with it (it
+  // only defines accessors on the global it is given).
+  var known = ['Buffer', 'CBOR', 'TextDecoder', 'TextEncoder', 'performance', 'console', '__stockade_declare'];
   var extra = Object.getOwnPropertyNames(globalThis).filter(function (n) {
     return standard.indexOf(n) < 0 && known.indexOf(n) < 0 && web.indexOf(n) < 0;
   });

@@ -53,6 +53,136 @@ function rewriteRegExps(context) {
   return function (file) { return ts.visitNode(file, visit); };
 }
 
+// Where TypeScript's ES5 output would silently be wrong, the source is
+// refused with its position instead (TypeScript itself reports these only
+// from its type checker, which transpileModule does not run): `arguments`
+// in an arrow function would become the arrow's own, and `super` in an
+// object literal's method has no home object in ES5.
+var refusals = [];
+function refuse(file, node, message) {
+  var lc = file.getLineAndCharacterOfPosition(node.getStart(file));
+  refusals.push({ message: message, code: 0, line: lc.line + 1, column: lc.character + 1 });
+}
+function checkUnsupported(context) {
+  var K = ts.SyntaxKind;
+  return function (file) {
+    // arrow: inside an arrow function (and no ordinary function since);
+    // literal: inside an object literal's method.
+    function visit(node, arrow, literal) {
+      switch (node.kind) {
+        case K.ArrowFunction:
+          arrow = true;
+          break;
+        case K.MethodDeclaration:
+        case K.GetAccessor:
+        case K.SetAccessor:
+          arrow = false;
+          literal = node.parent && node.parent.kind === K.ObjectLiteralExpression;
+          break;
+        case K.FunctionDeclaration:
+        case K.FunctionExpression:
+        case K.Constructor:
+        case K.ClassStaticBlockDeclaration:
+        case K.PropertyDeclaration:
+          arrow = false;
+          literal = false;
+          break;
+        case K.Identifier:
+          if (arrow && ts.idText(node) === 'arguments') {
+            refuse(file, node, "'arguments' inside an arrow function cannot be lowered to ES5 " +
+                   '(it would name the arrow\'s own arguments): use a rest parameter (...args)');
+          }
+          return;
+        case K.SuperKeyword:
+          if (literal) {
+            refuse(file, node, "'super' in an object literal's method cannot be lowered to ES5: " +
+                   'call the prototype\'s method directly (Object.getPrototypeOf(obj).method.call(this))');
+          }
+          return;
+        case K.PropertyAccessExpression:  // obj.arguments is a property
+          visit(node.expression, arrow, literal);
+          return;
+      }
+      ts.forEachChild(node, function (c) { visit(c, arrow, literal); });
+    }
+    visit(file, false, false);
+    return file;
+  };
+}
+
+// TypeScript lowers a read of `super.x` to `_super.prototype.x`, which runs
+// a getter x with the prototype as `this` (so `get x() { return super.x + 1 }`
+// reads the wrong object). Reads that are not calls become
+// Reflect.get(parent, key, this), as ES2015 defines them; calls
+// (super.m()) TypeScript already lowers right.
+var anonymousClasses = 0;
+function superProperties(context) {
+  var f = context.factory;
+  var K = ts.SyntaxKind;
+  function isSuperAccess(node) {
+    return (node.kind === K.PropertyAccessExpression || node.kind === K.ElementAccessExpression) &&
+           node.expression.kind === K.SuperKeyword;
+  }
+  function usesSuperRead(node) {
+    var found = false;
+    (function walk(n) {
+      if (found) return;
+      if (isSuperAccess(n)) { found = true; return; }
+      ts.forEachChild(n, walk);
+    })(node);
+    return found;
+  }
+  // home: the expression whose prototype is `super` here, or null.
+  function visit(node, home) {
+    if (node.kind === K.ClassDeclaration || node.kind === K.ClassExpression) return visitClass(node);
+    if (node.kind === K.FunctionDeclaration || node.kind === K.FunctionExpression ||
+        node.kind === K.ObjectLiteralExpression) {
+      home = null;
+    }
+    if (home !== null) {
+      if (node.kind === K.CallExpression && isSuperAccess(node.expression)) {
+        return f.updateCallExpression(node, node.expression, node.typeArguments,
+                                      ts.visitNodes(node.arguments, function (c) { return visit(c, home); }));
+      }
+      if (ts.isAssignmentExpression(node) && isSuperAccess(node.left)) {
+        return f.updateBinaryExpression(node, node.left, node.operatorToken, visit(node.right, home));
+      }
+      if ((node.kind === K.PrefixUnaryExpression || node.kind === K.PostfixUnaryExpression) &&
+          isSuperAccess(node.operand)) {
+        return node;
+      }
+      if (isSuperAccess(node)) {
+        var key = node.kind === K.PropertyAccessExpression ? f.createStringLiteral(ts.idText(node.name))
+                                                            : visit(node.argumentExpression, home);
+        var parent = f.createCallExpression(
+            f.createPropertyAccessExpression(f.createIdentifier('Object'), 'getPrototypeOf'), undefined, [home]);
+        return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Reflect'), 'get'),
+                                      undefined, [parent, key, f.createThis()]);
+      }
+    }
+    return ts.visitEachChild(node, function (c) { return visit(c, home); }, context);
+  }
+  function visitClass(node) {
+    if (!node.heritageClauses || !usesSuperRead(node)) {
+      return ts.visitEachChild(node, function (c) { return visit(c, null); }, context);
+    }
+    // An anonymous class gets a name to refer to itself by (its ES5 form
+    // is a named function anyway; a generated unique name would not do, as
+    // TypeScript's class transform generates its own for the function).
+    var name = node.name || f.createIdentifier('__stockade_class_' + (++anonymousClasses));
+    var members = ts.visitNodes(node.members, function (m) {
+      var isStatic = ts.getEffectiveModifierFlags(m) & ts.ModifierFlags.Static;
+      var home = isStatic ? name : f.createPropertyAccessExpression(name, 'prototype');
+      return visit(m, home);
+    });
+    var heritage = ts.visitNodes(node.heritageClauses, function (c) { return visit(c, null); });
+    return node.kind === K.ClassDeclaration
+        ? f.updateClassDeclaration(node, node.decorators, node.modifiers, node.name, node.typeParameters, heritage, members)
+        : f.updateClassExpression(node, node.decorators, node.modifiers, name, node.typeParameters, heritage, members);
+  }
+  return function (file) { return ts.visitNode(file, function (n) { return visit(n, null); }); };
+}
+
 // The top level runs inside a function, as agents' scripts expect it to
 // behave and as fast as they expect it to run: in global code every
 // variable is a property lookup on the global object (a loop at top level
@@ -279,11 +409,12 @@ return function lower(source, language, filename) {
   // a .js file and fine in a .ts one.
   if (typescript && !/\.(ts|tsx|mts|cts)$/.test(name)) name += '.ts';
   if (!typescript && /\.(ts|tsx|mts|cts)$/.test(name)) name += '.js';
+  refusals = [];
   var out = ts.transpileModule(source, {
     compilerOptions: options,
     fileName: name,
     reportDiagnostics: true,
-    transformers: { before: [rewriteRegExps, wrapTopLevel] }
+    transformers: { before: [checkUnsupported, rewriteRegExps, superProperties, wrapTopLevel] }
   });
   var diagnostics = [];
   var list = out.diagnostics || [];
@@ -300,5 +431,7 @@ return function lower(source, language, filename) {
       column: at.column
     });
   }
+  if (diagnostics.length === 0) diagnostics = refusals;
+  refusals = [];
   return { output: out.outputText, diagnostics: diagnostics };
 };

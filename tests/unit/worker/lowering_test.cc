@@ -217,6 +217,36 @@ TEST_F(LoweringTest, ArgumentsAndEvalKeepGlobalCode) {
             std::string::npos);
 }
 
+// super.x reads an accessor with the instance as `this` (TypeScript's ES5
+// output alone would run the getter on the prototype).
+TEST_F(LoweringTest, SuperPropertyReadsSeeTheInstance) {
+  EXPECT_EQ(RunLowered("class A { constructor() { this._x = 2; } get x() { return this._x; } static get tag() { return this.name; } }\n"
+                       "class B extends A { get x() { return super.x + 1; } m() { return super.x * 10; } "
+                       "n() { return [1].map(() => super['x'])[0]; } static get tag() { return 'B:' + super.tag; } }\n"
+                       "const C = class extends A { get x() { return super.x + 5; } };\n"
+                       "[new B().x, new B().m(), new B().n(), B.tag, new C().x]",
+                       "javascript"),
+            "[3,20,2,\"B:B\",7]");
+}
+
+// Where TypeScript's ES5 output would be silently wrong, the source is
+// refused with the position of what cannot be lowered.
+TEST_F(LoweringTest, WhatCannotBeLoweredIsRefused) {
+  const std::string arrow = Lower("function g() {\n  return () => arguments.length;\n}\ng(1)()", "javascript");
+  EXPECT_NE(arrow.find("'arguments' inside an arrow function"), std::string::npos) << arrow;
+  EXPECT_NE(arrow.find("\"line\":2,\"column\":16"), std::string::npos) << arrow;
+  const std::string literal = Lower("const base = { m() { return 1; } };\n"
+                                    "const o = { __proto__: base, m() { return super.m() + 1; } };", "javascript");
+  EXPECT_NE(literal.find("'super' in an object literal's method"), std::string::npos) << literal;
+  EXPECT_NE(literal.find("\"line\":2"), std::string::npos) << literal;
+  // A property named arguments, and arguments in a function inside an
+  // arrow, are fine.
+  EXPECT_EQ(RunLowered("const o = { arguments: 3 };\nconst f = () => function () { return arguments.length + o.arguments; };\n"
+                       "f()(1, 2)",
+                       "javascript"),
+            "5");
+}
+
 TEST_F(LoweringTest, TypeScriptTypesAreStripped) {
   EXPECT_EQ(RunLowered("interface User { name: string; age?: number }\n"
                        "enum Role { Admin = 'admin', User = 'user' }\n"
