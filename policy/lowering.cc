@@ -71,4 +71,49 @@ Policy CompilerPoolPolicy(const Policy& policy) {
   return p;
 }
 
+namespace {
+
+std::uint32_t SourceLine(const std::vector<std::uint32_t>& lines, std::uint64_t lowered) {
+  if (lowered == 0) return 0;
+  for (std::uint64_t i = std::min<std::uint64_t>(lowered, lines.size()); i > 0; --i) {
+    if (lines[i - 1] != 0) return lines[i - 1];
+  }
+  return 0;
+}
+
+}  // namespace
+
+void MapLoweredLines(const std::vector<std::uint32_t>& lines, std::string_view filename, api::ScriptError* error) {
+  error->set_line(SourceLine(lines, error->line()));
+  if (!error->excerpt().empty()) {
+    error->clear_excerpt();
+    error->set_column(0);
+  }
+  const std::string& stack = error->stack();
+  if (stack.empty() || filename.empty()) return;
+  const std::string open = "(" + std::string(filename) + ":";
+  std::string out;
+  out.reserve(stack.size());
+  std::size_t at = 0;
+  for (std::size_t hit = stack.find(open); hit != std::string::npos; hit = stack.find(open, at)) {
+    std::size_t digits = hit + open.size();
+    std::uint64_t n = 0;
+    std::size_t end = digits;
+    while (end < stack.size() && end - digits < 10 && stack[end] >= '0' && stack[end] <= '9') {
+      n = n * 10 + static_cast<unsigned>(stack[end++] - '0');
+    }
+    if (end == digits || end >= stack.size() || stack[end] != ')') {  // not a frame's position
+      out.append(stack, at, digits - at);
+      at = digits;
+      continue;
+    }
+    out.append(stack, at, hit - at);
+    out += "(" + std::string(filename);
+    if (const std::uint32_t line = SourceLine(lines, n)) out += ":" + std::to_string(line);
+    at = end;  // the ')' is copied with what follows
+  }
+  out.append(stack, at, std::string::npos);
+  error->set_stack(std::move(out));
+}
+
 }  // namespace stockade::policy

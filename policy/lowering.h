@@ -7,9 +7,11 @@
 // compiler worker, then turns it into ES5 or reports its syntax errors.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proto/api.pb.h"
 #include "proto/policy.pb.h"
@@ -35,6 +37,15 @@ bool ShouldLowerAfter(const api::ExecutionResult& result, Language language, con
 // U+2029 escaped, which ES5 string literals cannot hold), so the source
 // reaches TypeScript's parser as data.
 std::string LoweringCall(std::string_view source, Language language, std::string_view filename);
+
+// A lowered run's error, told in the user's source: `lines` maps each line
+// of the lowered program to the source line it came from (1-based; 0 for
+// lines of TypeScript's helpers). error.line and each `(filename:N)` frame
+// of error.stack are mapped; a line with no source of its own takes the
+// nearest mapped line above it, and a frame in a helper loses its number.
+// The excerpt and column of a syntax error in the lowered program say
+// nothing about the source, so they go.
+void MapLoweredLines(const std::vector<std::uint32_t>& lines, std::string_view filename, api::ScriptError* error);
 
 // The policy of the compiler pool, from the policy in force: lowering.workers
 // fixed workers with lowering.heap_bytes of heap each, lowering.timeout_ms

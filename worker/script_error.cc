@@ -30,9 +30,33 @@ std::uint32_t LineFromMessage(std::string_view message) {
   return static_cast<std::uint32_t>(n);
 }
 
+// The file name the prelude (worker/prelude) was compiled under.
+constexpr std::string_view kPreludeFile = "prelude";
+
+bool InPrelude(std::string_view frame) {
+  const std::size_t open = frame.rfind('(');
+  return open != std::string_view::npos && frame.substr(open + 1).starts_with(kPreludeFile) &&
+         frame.size() > open + 1 + kPreludeFile.size() && frame[open + 1 + kPreludeFile.size()] == ':';
+}
+
+// "    at f (file.js:3)" -> 3; 0 when the frame has no line.
+std::uint32_t FrameLine(std::string_view frame) {
+  const std::size_t colon = frame.rfind(':');
+  if (colon == std::string_view::npos || !frame.ends_with(")")) return 0;
+  std::uint64_t n = 0;
+  for (std::size_t i = colon + 1; i + 1 < frame.size(); ++i) {
+    if (frame[i] < '0' || frame[i] > '9') return 0;
+    n = n * 10 + static_cast<unsigned>(frame[i] - '0');
+    if (n > UINT32_MAX) return 0;
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
 // Duktape's stack lines read "    at f (file.js:3) strict preventsyield";
 // frames inside the interpreter itself read "at [anon] (duk_x.c:123)
-// internal". Callers see only their own frames, without the flags.
+// internal". Callers see only their own frames, without the flags: not
+// the interpreter's, nor the standard library's (the prelude's: a wrapped
+// Error constructor, a core-js method calling back into the script).
 std::string CleanStack(std::string_view stack) {
   std::string out;
   while (!stack.empty()) {
@@ -44,6 +68,7 @@ std::string CleanStack(std::string_view stack) {
     if (frame) {
       const std::size_t close = line.rfind(')');
       if (close != std::string_view::npos) line = line.substr(0, close + 1);
+      if (InPrelude(line)) continue;
     }
     if (!out.empty()) out.push_back('\n');
     out.append(line);
@@ -93,6 +118,21 @@ std::string ExtractScriptError(duk_context* ctx, duk_idx_t idx, api::ScriptError
   }
   if (SafeGetProp(ctx, idx, "lineNumber", kErrorCopyBytes, &text, &num) == DUK_TYPE_NUMBER) {
     out->set_line(ToLine(num));
+  }
+  // Made inside the standard library (by a wrapped Error constructor, or a
+  // core-js method that threw): the line is the script's first frame's.
+  if (SafeGetProp(ctx, idx, "fileName", kErrorCopyBytes, &text, &num) == DUK_TYPE_STRING &&
+      text == kPreludeFile) {
+    out->set_line(0);
+    std::string_view stack = out->stack();
+    for (std::size_t at = stack.find("\n    at "); at != std::string_view::npos;
+         at = stack.find("\n    at ", at + 1)) {
+      const std::size_t end = stack.find('\n', at + 1);
+      if (const std::uint32_t line = FrameLine(stack.substr(at + 1, end == std::string_view::npos ? end : end - at - 1))) {
+        out->set_line(line);
+        break;
+      }
+    }
   }
   if (out->line() == 0) out->set_line(LineFromMessage(out->message()));
 

@@ -80,7 +80,7 @@ PoolStats Lowering::Stats() const { return pool_ ? pool_->Stats() : PoolStats{};
 void Lowering::Lower(const std::string& tenant, const std::string& source, policy::Language language,
                      const std::string& filename, std::function<void(LoweringOutcome)> done) {
   std::string key = LoweringCache::Key(policy::LanguageName(language), filename, source);
-  if (const std::string* program = cache_.Find(tenant, key)) {
+  if (const LoweredProgram* program = cache_.Find(tenant, key)) {
     LoweringOutcome hit;
     hit.ok = true;
     hit.program = *program;
@@ -171,7 +171,15 @@ LoweringOutcome Lowering::Parse(const api::ExecutionResult& result, const std::s
     return out;
   }
   out.ok = true;
-  out.program = lowered.fields().at("output").string_value();
+  out.program.code = lowered.fields().at("output").string_value();
+  if (auto it = lowered.fields().find("lines"); it != lowered.fields().end()) {
+    const auto& lines = it->second.list_value().values();
+    out.program.lines.reserve(lines.size());
+    for (const auto& line : lines) {
+      const double n = line.number_value();
+      out.program.lines.push_back(n >= 1 && n <= 4294967295.0 ? static_cast<std::uint32_t>(n) : 0);
+    }
+  }
   return out;
 }
 

@@ -27,7 +27,7 @@ namespace stockade::supervisor {
 
 struct LoweringOutcome {
   bool ok = false;
-  std::string program;            // the ES5 program, when ok
+  LoweredProgram program;         // the ES5 program and its line map, when ok
   // When not ok, what the request answers: SYNTAX_ERROR with the compiler's
   // first diagnostic (line, column, excerpt of the user's source), or why
   // the lowering itself failed (TIMEOUT, MEMORY_LIMIT, QUEUE_FULL, ...).

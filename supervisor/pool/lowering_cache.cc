@@ -11,7 +11,7 @@ std::string LoweringCache::Key(std::string_view language, std::string_view filen
   return key;
 }
 
-const std::string* LoweringCache::Find(const std::string& tenant, const std::string& key) {
+const LoweredProgram* LoweringCache::Find(const std::string& tenant, const std::string& key) {
   auto t = tenants_.find(tenant);
   if (t == tenants_.end()) return nullptr;
   auto it = t->second.index.find(key);
@@ -20,7 +20,7 @@ const std::string* LoweringCache::Find(const std::string& tenant, const std::str
   return &it->second->program;
 }
 
-void LoweringCache::Insert(const std::string& tenant, std::string key, std::string program) {
+void LoweringCache::Insert(const std::string& tenant, std::string key, LoweredProgram program) {
   Entry entry{std::move(key), std::move(program)};
   if (entry.bytes() > budget_) return;
   Tenant& t = tenants_[tenant];

@@ -12,8 +12,17 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace stockade::supervisor {
+
+// What a lowering produced: the ES5 program and, for each of its lines, the
+// source line it came from (policy::MapLoweredLines).
+struct LoweredProgram {
+  std::string code;
+  std::vector<std::uint32_t> lines;
+  std::uint64_t bytes() const { return code.size() + lines.size() * sizeof(std::uint32_t); }
+};
 
 class LoweringCache {
  public:
@@ -23,11 +32,11 @@ class LoweringCache {
   static std::string Key(std::string_view language, std::string_view filename, std::string_view source);
 
   // The cached program, or null; a hit becomes the most recently used.
-  const std::string* Find(const std::string& tenant, const std::string& key);
+  const LoweredProgram* Find(const std::string& tenant, const std::string& key);
   // Keeps `program`, evicting the tenant's least recently used entries to
   // stay within the budget; an entry larger than the whole budget is not
   // kept.
-  void Insert(const std::string& tenant, std::string key, std::string program);
+  void Insert(const std::string& tenant, std::string key, LoweredProgram program);
   // A new budget (policy reload); applies as entries are next inserted.
   void set_budget(std::uint64_t bytes_per_tenant) { budget_ = bytes_per_tenant; }
 
@@ -37,8 +46,8 @@ class LoweringCache {
  private:
   struct Entry {
     std::string key;
-    std::string program;
-    std::uint64_t bytes() const { return key.size() + program.size() + kOverheadBytes; }
+    LoweredProgram program;
+    std::uint64_t bytes() const { return key.size() + program.bytes() + kOverheadBytes; }
   };
   struct Tenant {
     std::list<Entry> lru;  // most recently used first

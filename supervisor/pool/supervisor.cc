@@ -290,8 +290,11 @@ void Supervisor::LowerAndRun(std::shared_ptr<Job> job, policy::Language language
       if (done) done(std::move(r));
       return;
     }
-    job->execute.set_code(std::move(outcome.program));
-    job->on_done = [done = std::move(done), compile_us = outcome.compile_time_us](api::ExecutionResult r) mutable {
+    job->execute.set_code(std::move(outcome.program.code));
+    job->on_done = [done = std::move(done), compile_us = outcome.compile_time_us,
+                    lines = std::move(outcome.program.lines),
+                    filename = job->execute.filename()](api::ExecutionResult r) mutable {
+      if (r.has_error()) policy::MapLoweredLines(lines, filename, r.mutable_error());
       r.set_lowered(true);
       r.mutable_metrics()->set_compile_time_us(compile_us);
       if (done) done(std::move(r));

@@ -21,7 +21,8 @@ var options = {
   useDefineForClassFields: false,
   newLine: ts.NewLineKind.LineFeed,
   removeComments: false,
-  sourceMap: false,
+  // Only to learn where each output line came from (lineMap below).
+  sourceMap: true,
   inlineSourceMap: false
 };
 
@@ -395,6 +396,45 @@ function wrapTopLevel(context) {
   };
 }
 
+// For each line of the output, the source line it came from (1-based; 0
+// for lines of TypeScript's own helpers), from the source map's first
+// segment on that line: the host maps runtime errors' lines and stacks
+// back to what the user wrote.
+var base64 = {};
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('').forEach(function (c, i) { base64[c] = i; });
+function lineMap(mappings) {
+  var lines = [];
+  var sourceLine = 0;
+  var at = 0;
+  var current = -1;  // the output line's first mapped source line
+  function vlq() {
+    var value = 0, shift = 0, digit;
+    do {
+      digit = base64[mappings.charAt(at++)];
+      value += (digit & 31) << shift;
+      shift += 5;
+    } while (digit & 32);
+    return value & 1 ? -(value >>> 1) : value >>> 1;
+  }
+  while (at <= mappings.length) {
+    var c = mappings.charAt(at);
+    if (c === ';' || at === mappings.length) {
+      lines.push(current < 0 ? 0 : current + 1);
+      current = -1;
+      at++;
+      continue;
+    }
+    if (c === ',') { at++; continue; }
+    var fields = [vlq()];
+    while (at < mappings.length && mappings.charAt(at) !== ',' && mappings.charAt(at) !== ';') fields.push(vlq());
+    if (fields.length >= 4) {
+      sourceLine += fields[2];
+      if (current < 0) current = sourceLine;
+    }
+  }
+  return lines;
+}
+
 function position(d) {
   if (!d.file || d.start === undefined) return { line: 0, column: 0 };
   var lc = d.file.getLineAndCharacterOfPosition(d.start);
@@ -433,5 +473,9 @@ return function lower(source, language, filename) {
   }
   if (diagnostics.length === 0) diagnostics = refusals;
   refusals = [];
-  return { output: out.outputText, diagnostics: diagnostics };
+  var lines = out.sourceMapText ? lineMap(JSON.parse(out.sourceMapText).mappings) : [];
+  // The output without the source map comment, which names a file that
+  // does not exist.
+  var output = out.outputText.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, '\n');
+  return { output: output, diagnostics: diagnostics, lines: lines };
 };

@@ -81,6 +81,31 @@ TEST_F(Lowering, SyntaxErrorsCarryTheCompilersPosition) {
   EXPECT_EQ(ts.error().column(), 17u) << ts.error().message();
 }
 
+// A lowered run's runtime error speaks of the user's lines, in its line and
+// its stack, with no frames of the standard library's; a cached program
+// keeps its line map.
+TEST_F(Lowering, RuntimeErrorsPointAtTheSourceLines) {
+  const std::string code =
+      "type Row = { n: number };\n"
+      "const rows: Row[] = [{ n: 1 }, { n: 2 }];\n"
+      "\n"
+      "function check(row: Row): number {\n"
+      "  if (row.n > 1) throw new RangeError(`bad row ${row.n}`);\n"
+      "  return row.n;\n"
+      "}\n"
+      "rows.map((r) => check(r));\n";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    api::ExecutionResult r = RunAs(*sup_, code, "typescript", "lines");
+    ASSERT_EQ(r.status(), api::RUNTIME_ERROR) << r.detail();
+    EXPECT_EQ(r.error().name(), "RangeError");
+    EXPECT_EQ(r.error().line(), 5u) << r.error().stack();
+    EXPECT_NE(r.error().stack().find("(script.ts:5)"), std::string::npos) << r.error().stack();
+    EXPECT_NE(r.error().stack().find("(script.ts:8)"), std::string::npos) << r.error().stack();
+    EXPECT_EQ(r.error().stack().find("prelude"), std::string::npos) << r.error().stack();
+    EXPECT_EQ(r.metrics().compile_time_us() == 0, attempt == 1);
+  }
+}
+
 TEST_F(Lowering, LoweredProgramsAreCachedPerTenant) {
   const std::string code = "const twice = (x: number) => x * 2;\ntwice(21)";
   api::ExecutionResult first = RunAs(*sup_, code, "typescript", "alice");

@@ -44,6 +44,30 @@ TEST(Lowering, TheSourceIsHandedOverAsData) {
   EXPECT_EQ(call, "__stockade_lower(\"a\\\"); hostile(\\\"\\n\\u2028\\\\\", \"typescript\", \"x.ts\")");
 }
 
+TEST(Lowering, LoweredLinesAreToldAsTheSourcesLines) {
+  // Lowered lines 1-2 are helpers, 3 is the wrapper, 4.. come from source
+  // lines 1, 1, 3; line 7 (the wrapper's end) has none of its own.
+  const std::vector<std::uint32_t> lines = {0, 0, 0, 1, 1, 3, 0};
+  api::ScriptError e;
+  e.set_line(6);
+  e.set_stack("Error: x\n    at f (a.js:6)\n    at step (a.js:2)\n    at g (other.js:6)\n    at eval (a.js:7)\n"
+              "    at h (a.js:99)\n    at (a.js:12x)");
+  MapLoweredLines(lines, "a.js", &e);
+  EXPECT_EQ(e.line(), 3u);
+  EXPECT_EQ(e.stack(), "Error: x\n    at f (a.js:3)\n    at step (a.js)\n    at g (other.js:6)\n    at eval (a.js:3)\n"
+                       "    at h (a.js:3)\n    at (a.js:12x)");
+  // A syntax error in the lowered program: its excerpt and column were of
+  // that program.
+  api::ScriptError s;
+  s.set_line(2);
+  s.set_column(5);
+  s.set_excerpt("var __x = 1;\n    ^");
+  MapLoweredLines(lines, "a.js", &s);
+  EXPECT_EQ(s.line(), 0u);
+  EXPECT_EQ(s.column(), 0u);
+  EXPECT_TRUE(s.excerpt().empty());
+}
+
 TEST(Lowering, TheCompilerPoolHasItsOwnLimitsAndNoRedaction) {
   auto loaded = LoadPolicy("strict");
   ASSERT_TRUE(loaded.ok());
