@@ -77,6 +77,11 @@ void Lowering::Shutdown(std::function<void()> on_stopped) {
 
 PoolStats Lowering::Stats() const { return pool_ ? pool_->Stats() : PoolStats{}; }
 
+bool Lowering::Cached(const std::string& tenant, const std::string& source, policy::Language language,
+                      const std::string& filename) {
+  return cache_.Find(tenant, LoweringCache::Key(policy::LanguageName(language), filename, source)) != nullptr;
+}
+
 void Lowering::Lower(const std::string& tenant, const std::string& source, policy::Language language,
                      const std::string& filename, std::function<void(LoweringOutcome)> done) {
   std::string key = LoweringCache::Key(policy::LanguageName(language), filename, source);

@@ -49,6 +49,12 @@ class Lowering {
   void Lower(const std::string& tenant, const std::string& source, policy::Language language,
              const std::string& filename, std::function<void(LoweringOutcome)> done);
 
+  // Whether a lowering of this source is cached for the tenant: JavaScript
+  // is lowered only after Duktape refused it, so a cached one can skip the
+  // attempt on an ordinary worker.
+  bool Cached(const std::string& tenant, const std::string& source, policy::Language language,
+              const std::string& filename);
+
   // New limits (policy reload): compiler workers are replaced as they idle.
   void Reload(const policy::Policy& policy);
   // Stops the compiler pool (if it was started); on_stopped runs once it is.

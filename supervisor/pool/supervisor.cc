@@ -231,6 +231,10 @@ void Supervisor::Dispatch(std::shared_ptr<Job> job, policy::Language language, s
     pool_->Submit(std::move(job));
     return;
   }
+  if (lowering_->Cached(tenant, job->execute.code(), language, job->execute.filename())) {
+    LowerAndRun(std::move(job), language, tenant);
+    return;
+  }
   // A second attempt, lowered, only if Duktape could not compile this as
   // it is: the job is still alive (and intact) when the pool answers it, so
   // only a SYNTAX_ERROR copies it; runs that compile copy nothing.

@@ -122,6 +122,24 @@ TEST_F(Lowering, LoweredProgramsAreCachedPerTenant) {
   EXPECT_GT(other.metrics().compile_time_us(), 0u);
 }
 
+// Modern JavaScript whose lowering is cached skips the attempt on an
+// ordinary worker (Duktape refused it before): one run, not two.
+TEST_F(Lowering, CachedJavaScriptGoesStraightToItsLoweredProgram) {
+  const std::string code = "const sq = (x) => x * x;\n[1, 2, 3].map(sq)";
+  api::ExecutionResult first = RunAs(*sup_, code, "javascript", "carol");
+  ASSERT_EQ(first.status(), api::OK) << first.detail();
+  const std::uint64_t before = sup_->Stats().completed;
+  api::ExecutionResult again = RunAs(*sup_, code, "javascript", "carol");
+  ASSERT_EQ(again.status(), api::OK) << again.detail();
+  EXPECT_EQ(again.value_json(), "[1,4,9]");
+  EXPECT_TRUE(again.lowered());
+  EXPECT_EQ(sup_->Stats().completed - before, 1u);
+  // Another tenant's first run still tries the worker first.
+  const std::uint64_t other_before = sup_->Stats().completed;
+  ASSERT_EQ(RunAs(*sup_, code, "javascript", "dave").status(), api::OK);
+  EXPECT_EQ(sup_->Stats().completed - other_before, 2u);
+}
+
 TEST_F(Lowering, UnknownLanguagesAreRefused) {
   api::ExecutionResult r = RunAs(*sup_, "1", "python");
   EXPECT_EQ(r.status(), api::INVALID_REQUEST);
