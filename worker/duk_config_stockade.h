@@ -92,4 +92,11 @@ duk_bool_t stockade_duk_bufwriter_grow_refused(void *udata, const void *writer, 
 #undef DUK_USE_DATE_FORMAT_STRING
 #undef DUK_USE_DATE_PARSE_STRING
 
+/* Why: CBOR.decode built strings from raw bytes (invalid UTF-8, overlong
+ * forms). Duktape has no option that drops the CBOR global itself (the
+ * amalgamated built-in tables always reference it), so lockdown.js deletes
+ * it; without CBOR support its functions only throw, should anything still
+ * reach them. Nothing of ours uses duk_cbor_encode/decode. */
+#undef DUK_USE_CBOR_SUPPORT
+
 #endif /* STOCKADE_DUK_CONFIG_H */

@@ -41,14 +41,23 @@ void PushBytecode(duk_context* ctx, const unsigned char* begin, const unsigned c
 }
 
 // Freezes every object reachable from the global object at `global_idx`
-// (own properties of any kind, their values and accessors, prototypes),
-// each once, except the global's own properties named in `skip`. Raw heap
-// pointers are safe here: everything walked stays reachable from the
-// global, and freezing frees nothing.
-void HardenFromGlobal(duk_context* ctx, duk_idx_t global_idx, const std::unordered_set<std::string>& skip) {
+// and from the elements of the array at `extra_idx` (own properties of any
+// kind, their values and accessors, prototypes), each once, except the
+// global's own properties named in `skip`. Raw heap pointers are safe here:
+// everything walked stays reachable from the global or the array, both on
+// the stack, and freezing frees nothing.
+void Harden(duk_context* ctx, duk_idx_t global_idx, duk_idx_t extra_idx,
+            const std::unordered_set<std::string>& skip) {
+  global_idx = duk_require_normalize_index(ctx, global_idx);
+  extra_idx = duk_require_normalize_index(ctx, extra_idx);
   void* global = duk_get_heapptr(ctx, global_idx);
   std::unordered_set<void*> seen;
   std::vector<void*> work{global};
+  for (duk_size_t i = 0, n = duk_get_length(ctx, extra_idx); i < n; ++i) {
+    duk_get_prop_index(ctx, extra_idx, static_cast<duk_uarridx_t>(i));
+    if (duk_is_object(ctx, -1)) work.push_back(duk_get_heapptr(ctx, -1));
+    duk_pop(ctx);
+  }
   auto note = [&](duk_idx_t idx) {
     if (duk_is_object(ctx, idx)) work.push_back(duk_get_heapptr(ctx, idx));
   };
@@ -137,7 +146,8 @@ duk_ret_t Environments::InstallOnStack(duk_context* ctx, void* udata) {
   duk_call(ctx, 1);
   duk_pop(ctx);  // [host]
 
-  // Lockdown's last step: freeze every intrinsic.
+  // Lockdown's last step: freeze every intrinsic, those only calls reach
+  // (host.anonymous) included.
   std::unordered_set<std::string> internal;
   duk_get_prop_string(ctx, -1, "internal");
   for (duk_size_t i = 0, n = duk_get_length(ctx, -1); i < n; ++i) {
@@ -146,9 +156,10 @@ duk_ret_t Environments::InstallOnStack(duk_context* ctx, void* udata) {
     duk_pop(ctx);
   }
   duk_pop(ctx);
+  duk_get_prop_string(ctx, -1, "anonymous");  // [host anonymous]
   duk_push_global_object(ctx);
-  HardenFromGlobal(ctx, -1, internal);
-  duk_pop(ctx);
+  Harden(ctx, -1, -2, internal);
+  duk_pop_2(ctx);
 
   duk_push_heap_stash(ctx);
   duk_get_prop_string(ctx, -2, "loop");

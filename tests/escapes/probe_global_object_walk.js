@@ -18,7 +18,7 @@
   // Pure computation built into Duktape (no I/O, no host state), and ours.
   // __stockade_declare: lowered scripts declare their top level with it (it
   // only defines accessors on the global it is given).
-  var known = ['Buffer', 'CBOR', 'TextDecoder', 'TextEncoder', 'performance', 'console', '__stockade_declare'];
+  var known = ['TextDecoder', 'TextEncoder', 'performance', 'console', '__stockade_declare'];
   var extra = Object.getOwnPropertyNames(globalThis).filter(function (n) {
     return standard.indexOf(n) < 0 && known.indexOf(n) < 0 && web.indexOf(n) < 0;
   });

@@ -41,6 +41,14 @@
 //   hostile.crash()        SIGSEGV by a write to address 0.
 //   hostile.spin()         a native loop that never returns to Duktape: only
 //                          the supervisor's hard kill stops it.
+//   hostile.bytes([b...])  a string of exactly these bytes, unchecked: raw
+//                          0xFF, truncated sequences, overlong forms (C0 A2
+//                          is '"'), 0x82/0xFF hidden-symbol prefixes. Scripts
+//                          lost their own ways to make such strings (CBOR),
+//                          but a worker that has been taken over writes
+//                          whatever bytes it likes into results, console
+//                          lines and errors: the supervisor must still
+//                          answer valid UTF-8 and valid JSON.
 //
 // Nothing here may depend on a path or on its own pid: the worker may run
 // in new mount and pid namespaces.
@@ -345,6 +353,17 @@ duk_ret_t HostileSpin(duk_context*) {
   for (;;) counter = counter + 1;
 }
 
+duk_ret_t HostileBytes(duk_context* ctx) {
+  std::string bytes;
+  for (duk_size_t i = 0, n = duk_get_length(ctx, 0); i < n; ++i) {
+    duk_get_prop_index(ctx, 0, static_cast<duk_uarridx_t>(i));
+    bytes.push_back(static_cast<char>(duk_to_uint32(ctx, -1) & 0xFF));
+    duk_pop(ctx);
+  }
+  duk_push_lstring(ctx, bytes.data(), bytes.size());
+  return 1;
+}
+
 void InstallHostile(duk_context* env) {
   duk_push_global_object(env);
   duk_push_object(env);
@@ -364,6 +383,8 @@ void InstallHostile(duk_context* env) {
   duk_put_prop_string(env, -2, "fsize");
   duk_push_c_function(env, HostileNofile, 0);
   duk_put_prop_string(env, -2, "nofile");
+  duk_push_c_function(env, HostileBytes, 1);
+  duk_put_prop_string(env, -2, "bytes");
   duk_put_prop_string(env, -2, "hostile");
   duk_pop(env);
 }

@@ -19,6 +19,8 @@
 //
 // host (out): bindings = what each run's global gets, flat:
 //             [name, value, flags (1 writable, 2 enumerable, 4 configurable), ...]
+//             anonymous = intrinsics only calls reach, to freeze as well
+//             internal = the template global's names no run gets
 (function (global, host) {
   'use strict';
   var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -29,8 +31,15 @@
   var freeze = Object.freeze;
 
   // Duktape's own object exposes finalizers (code that would run after its
-  // run, outside its deadline), the collector and coroutines.
+  // run, outside its deadline), the collector and coroutines. CBOR and the
+  // Node-style Buffer are Duktape's, in no standard: CBOR.decode turned raw
+  // bytes into strings (invalid UTF-8, overlong forms the JSON encoder had
+  // to be patched for), and neither is something agents' code can count on
+  // elsewhere. TextEncoder/TextDecoder and performance are web standards
+  // and stay.
   delete global.Duktape;
+  delete global.CBOR;
+  delete global.Buffer;
 
   // Kept on this template global, where core-js looks them up, but never
   // given to a script: core-js's own bookkeeping (written lazily, so not
@@ -114,6 +123,33 @@
     configurable: false
   });
 
+  // Intrinsics no property path reaches, only calls (SES's "anonymous
+  // intrinsics"): the prototypes of the iterators built-ins return. The
+  // host's walk from the global never meets them, so they must be named
+  // here: left unfrozen, one run could replace %ArrayIteratorPrototype%.next
+  // and every later run's for...of, spread and Array.from would call it.
+  // Their own prototypes (%IteratorPrototype%) the walk takes from there.
+  var anonymous = [];
+  var makers = [
+    function () { return [][Symbol.iterator](); },
+    function () { return new Map()[Symbol.iterator](); },
+    function () { return new Set()[Symbol.iterator](); },
+    function () { return ''[Symbol.iterator](); },
+    function () { return 'a'.matchAll(/a/g); },
+    function () { return new URLSearchParams('')[Symbol.iterator](); },
+    function () { return new Uint8Array(0)[Symbol.iterator](); },
+    function () { return (function () { return arguments; })()[Symbol.iterator](); }
+  ];
+  for (i = 0; i < makers.length; i++) {
+    var made;
+    // A built-in that has no iterator (typed arrays' and arguments' depend
+    // on the build) has no prototype to hide.
+    try { made = makers[i](); } catch (e) { continue; }
+    var madeProto = made !== null && typeof made === 'object' ? getPrototypeOf(made) : null;
+    if (madeProto !== null && anonymous.indexOf(madeProto) < 0) anonymous.push(madeProto);
+  }
+  host.anonymous = anonymous;
+
   // The bindings each run's global gets, with their attributes as they are
   // before the template itself is frozen.
   var bindings = [];
@@ -128,6 +164,7 @@
   host.internal = Object.keys(internal);
 
   // What is left is done by the host (Environments::Install), natively:
-  // freezing everything reachable from this global, once each.
+  // freezing everything reachable from this global and from
+  // host.anonymous, once each.
 
 })(globalThis, host);

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "policy/limits.h"
+#include "policy/request_validation.h"
 #include "tests/integration/test_support.h"
 #include "tests/testcases/kernel_probes.h"
 
@@ -220,6 +221,50 @@ INSTANTIATE_TEST_SUITE_P(Kinds, GarbageFrame,
                          ::testing::Values("oversized", "unparseable", "truncated", "empty",
                                            "console_flood", "wrong_result"),
                          [](const auto& info) { return std::string(info.param); });
+
+// Scripts have no way left to put raw bytes in a string (CBOR is gone);
+// a worker that has been taken over writes what it likes. Whatever bytes
+// it puts in the value, a console line or an error, the answer is valid
+// UTF-8 and the value valid JSON: overlong forms of '"' and '\' (C0 A2,
+// C1 9C) must not end a JSON string early.
+void ExpectValidUtf8(const api::ExecutionResult& r) {
+  for (const std::string* text : {&r.value_json(), &r.detail(), &r.error().name(), &r.error().message(),
+                                   &r.error().stack()}) {
+    EXPECT_EQ(policy::FindInvalidUtf8(*text), std::string_view::npos) << "not valid UTF-8: " << *text;
+  }
+  for (const api::ConsoleLine& line : r.console()) {
+    EXPECT_EQ(policy::FindInvalidUtf8(line.text()), std::string_view::npos) << "console: " << line.text();
+  }
+}
+
+constexpr char kRawStrings[] =
+    "var quote = hostile.bytes([0x41, 0xc0, 0xa2, 0xc1, 0x9c, 0x42]);"
+    "var nul = hostile.bytes([0xc0, 0x80]);"
+    "var junk = hostile.bytes([0x41, 0xff, 0xe2, 0x82]);"
+    "var surrogate = hostile.bytes([0xed, 0xa0, 0x80]);";
+
+TEST_F(Hostile, InvalidUtf8InTheValueAndConsoleComesOutValid) {
+  api::ExecutionResult r = sup_->Run(Code(std::string(kRawStrings) +
+                                              "console.log(quote, junk, surrogate); var o = {}; o[nul] = 'ok';"
+                                              "[quote.length, quote, o]",
+                                          3000));
+  ASSERT_EQ(r.status(), api::OK) << r.detail();
+  EXPECT_EQ(r.value_json(), R"([4,"A\u0022\u005cB",{"\u0000":"ok"}])");
+  ASSERT_EQ(r.console_size(), 1);
+  EXPECT_EQ(r.console(0).text().substr(0, 1), "A");
+  ExpectValidUtf8(r);
+}
+
+TEST_F(Hostile, InvalidUtf8InAnErrorComesOutValid) {
+  api::ExecutionResult r = sup_->Run(
+      Code(std::string(kRawStrings) + "var e = new Error(quote + junk); e.name = junk + surrogate; throw e;", 3000));
+  EXPECT_EQ(r.status(), api::RUNTIME_ERROR) << r.detail();
+  EXPECT_EQ(r.error().message().substr(0, 1), "A") << r.error().message();
+  ExpectValidUtf8(r);
+  r = sup_->Run(Code(std::string(kRawStrings) + "throw junk + quote;", 3000));
+  EXPECT_EQ(r.status(), api::RUNTIME_ERROR) << r.detail();
+  ExpectValidUtf8(r);
+}
 
 TEST_F(Hostile, ASegfaultIsReportedWithItsSignal) {
   api::ExecutionResult r = sup_->Run(Code("hostile.crash()", 3000));
