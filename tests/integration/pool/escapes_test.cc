@@ -13,6 +13,8 @@
 //   timeout_ms: 500                  request limits (default timeout 1000;
 //   memory_bytes: 33554432           the others default to the policy's)
 //   output_bytes: 65536
+//   language: typescript             the request's language (default: none,
+//                                    i.e. JavaScript; `then:` always is)
 //   expect-value: [1,2]              value_json, exactly; empty = undefined
 //   expect-value-bytes: 8000002      value_json's size
 //   expect-detail-contains: cyclic   (repeatable)
@@ -109,7 +111,7 @@ Header ParseHeader(const std::string& source) {
 }
 
 const std::vector<std::string_view> kKnownKeys = {
-    "expect", "why", "timeout_ms", "memory_bytes", "output_bytes",
+    "expect", "why", "timeout_ms", "memory_bytes", "output_bytes", "language",
     "expect-value", "expect-value-bytes", "expect-detail-contains", "expect-error-name",
     "expect-error-message-contains", "expect-console-contains", "expect-truncated",
     "expect-value-truncated",
@@ -243,6 +245,7 @@ TEST_P(EscapeTest, Attack) {
   if (header.count("output_bytes")) {
     req.mutable_limits()->set_output_bytes(Number(One(header, "output_bytes")));
   }
+  if (header.count("language")) req.set_language(One(header, "language"));
 
   const auto t0 = steady_clock::now();
   const api::ExecutionResult r = sup->Run(req);
