@@ -314,19 +314,29 @@ void LoweringCost() {
     uncached.push_back(u.first);
     compile.push_back(u.second);
   }
-  std::vector<double> es5;
+  // What the cache holds, sent as ES5 on the fast path: the same program
+  // without the lowering machinery (cache lookup, line map).
+  const std::string lowered = s->Lower(kModernScript, stockade::policy::Language::kJavaScript, "script.js").program.code;
+  auto direct = [&](const std::string& code) {
+    const auto t0 = Clock::now();
+    ExecutionResult x = s->Run(Req(code, 10000));
+    if (x.status() != stockade::api::OK || x.lowered()) std::abort();
+    return Us(Clock::now() - t0);
+  };
+  std::vector<double> es5, as_es5;
   for (int i = 0; i < 300; ++i) {
     cached.push_back(run(kModernScript).first);
-    const auto t0 = Clock::now();
-    ExecutionResult x = s->Run(Req(kModernScriptEs5, 10000));
-    es5.push_back(Us(Clock::now() - t0));
-    if (x.status() != stockade::api::OK || x.lowered()) std::abort();
+    as_es5.push_back(direct(lowered));
+    es5.push_back(direct(kModernScriptEs5));
   }
-  Summary u = Summarize(uncached), c = Summarize(compile), h = Summarize(cached), e = Summarize(es5);
+  Summary u = Summarize(uncached), c = Summarize(compile), h = Summarize(cached), e = Summarize(es5),
+          l = Summarize(as_es5);
   std::printf("lowering %zu bytes, uncached          p50 %8.1f ms   compile p50 %6.1f ms   p99 %6.1f ms\n",
               sizeof(kModernScript) - 1, u.p50 / 1000, c.p50 / 1000, u.p99 / 1000);
   std::printf("lowered, cached                      p50 %8.1f us   p99 %8.1f us\n", h.p50, h.p99);
-  std::printf("same program in ES5 (fast path)      p50 %8.1f us   p99 %8.1f us   (cached lowered x%.2f)\n",
+  std::printf("its lowered program sent as ES5      p50 %8.1f us   p99 %8.1f us   (cached lowered x%.2f)\n",
+              l.p50, l.p99, h.p50 / l.p50);
+  std::printf("same program hand-written in ES5     p50 %8.1f us   p99 %8.1f us   (cached lowered x%.2f)\n",
               e.p50, e.p99, h.p50 / e.p50);
 }
 

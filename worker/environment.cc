@@ -9,6 +9,7 @@
 
 #include "worker/console.h"
 #include "worker/heap.h"
+#include "worker/weak_collections.h"
 
 namespace stockade::worker {
 
@@ -134,6 +135,9 @@ duk_ret_t Environments::InstallOnStack(duk_context* ctx, void* udata) {
   duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE);
   duk_put_prop_string(ctx, -2, "cbrt");
   duk_pop(ctx);
+  // Before core-js, which keeps native weak collections and then uses them
+  // for its own per-object state.
+  InstallWeakCollections(ctx);
 
   void* code = duk_push_fixed_buffer(ctx, kPreludeBytecodeSize);
   std::memcpy(code, kPreludeBytecode, kPreludeBytecodeSize);

@@ -322,6 +322,16 @@ api::ExecutionResult Supervisor::Run(api::ExecuteRequest request, ConsoleSink on
   return fut.get();
 }
 
+LoweringOutcome Supervisor::Lower(std::string code, policy::Language language, std::string filename,
+                                  std::string tenant) {
+  std::promise<LoweringOutcome> result;
+  auto fut = result.get_future();
+  asio::post(io_, [&] { lowering_->Lower(tenant, code, language, filename, [&result](LoweringOutcome o) {
+                          result.set_value(std::move(o));
+                        }); });
+  return fut.get();
+}
+
 bool Supervisor::Cancel(std::uint64_t execution_id) {
   return OnIoThread([this, execution_id] { return CancelOnIoThread(execution_id); });
 }

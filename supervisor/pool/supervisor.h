@@ -79,6 +79,12 @@ class Supervisor {
   // Same, for code already running on io() (Cancel would wait on itself).
   bool CancelOnIoThread(std::uint64_t execution_id);
 
+  // Blocking: what `code` lowers to (the ES5 program a lowered run executes,
+  // with its line map) or why it does not, through the tenant's cache as a
+  // request would go. For tools and benchmarks; not from the io thread.
+  LoweringOutcome Lower(std::string code, policy::Language language, std::string filename,
+                        std::string tenant = "");
+
   // Waits until `count` workers (default: the pool size) are idle.
   bool WaitUntilIdle(std::chrono::milliseconds timeout, std::optional<std::uint32_t> count = {});
 

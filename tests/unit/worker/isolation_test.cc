@@ -7,38 +7,12 @@
 #include <vector>
 
 #include "worker/deadline.h"
-#include "worker/interpreter.h"
+#include "tests/unit/worker/interpreter_fixture.h"
 
 namespace stockade::worker {
 namespace {
 
-class NullSink final : public FrameSink {
- public:
-  bool Send(const wire::WorkerFrame&) override { return true; }
-};
-
-class IsolationTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto created = Interpreter::Create(64u << 20, &sink_);
-    ASSERT_TRUE(created.ok()) << created.status().message();
-    interp_ = std::move(created).value();
-  }
-
-  std::string Value(const std::string& code) {
-    wire::Execute ex;
-    ex.set_code(code);
-    ex.mutable_limits()->set_timeout_ms(1000);
-    wire::Result r;
-    interp_->Run(ex, &r);
-    EXPECT_TRUE(interp_->PrepareNext().ok());
-    EXPECT_EQ(r.status(), api::OK) << code << ": " << r.detail();
-    return r.value_json();
-  }
-
-  NullSink sink_;
-  std::unique_ptr<Interpreter> interp_;
-};
+using IsolationTest = InterpreterTest;
 
 TEST_F(IsolationTest, GlobalsDoNotSurvive) {
   Value("var secret = 's1'; globalThis.other = 2; this.third = 3; function fn() {} 1");
