@@ -9,6 +9,7 @@
 #include "worker/js_values.h"
 #include "worker/script_error.h"
 #include "worker/source_excerpt.h"
+#include "worker/top_level.h"
 #include "worker/utf8.h"
 
 namespace stockade::worker {
@@ -180,12 +181,21 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   envs_.PushLoopFunction(env, "reset");
   duk_pcall(env, 0);
   duk_pop(env);
+  duk_dup(env, 0);  // the filename
   const bool compiled = duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) == 0;
+  duk_idx_t nargs = 0;
+  if (compiled && CompileInFunctionScope(env, code, 0)) {  // [program fn arg]
+    duk_remove(env, -3);
+    nargs = 1;
+  }
   // `this` at top level is the global object, strict or not, as in a script.
-  if (compiled) duk_push_global_object(env);
+  if (compiled) {
+    duk_push_global_object(env);
+    duk_insert(env, -1 - nargs);
+  }
   if (!compiled) {
     phase = Phase::kCompileError;
-  } else if (duk_pcall_method(env, 0) != DUK_EXEC_SUCCESS || !RunEventLoop(env, &runtime_prefix)) {
+  } else if (duk_pcall_method(env, nargs) != DUK_EXEC_SUCCESS || !RunEventLoop(env, &runtime_prefix)) {
     phase = Phase::kRuntimeError;
   } else {
     // The deadline stays armed: a toJSON that loops still ends in TIMEOUT.

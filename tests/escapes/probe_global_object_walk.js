@@ -16,9 +16,11 @@
   var web = ['atob', 'btoa', 'DOMException', 'structuredClone', 'URL', 'URLSearchParams', 'queueMicrotask',
     'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'];
   // Pure computation built into Duktape (no I/O, no host state), and ours.
-  // __stockade_declare: lowered scripts declare their top level with it (it
-  // only defines accessors on the global it is given).
-  var known = ['TextDecoder', 'TextEncoder', 'performance', 'console', '__stockade_declare'];
+  // __stockade_declare(_names): lowered scripts, and programs the worker
+  // runs in a function, declare their top level with them (they only define
+  // accessors on the global they are given).
+  var known = ['TextDecoder', 'TextEncoder', 'performance', 'console', '__stockade_declare',
+    '__stockade_declare_names'];
   var extra = Object.getOwnPropertyNames(globalThis).filter(function (n) {
     return standard.indexOf(n) < 0 && known.indexOf(n) < 0 && web.indexOf(n) < 0;
   });

@@ -150,6 +150,27 @@
   }
   host.anonymous = anonymous;
 
+  // The same for programs run in a function by the worker itself
+  // (worker/top_level.h), which knows the names only once the function is
+  // compiled: get(name) and set(name, value) reach the locals by name.
+  defineProperty(global, '__stockade_declare_names', {
+    value: function (target, names, get, set) {
+      for (var k = 0; k < names.length; k++) {
+        var current = getOwnPropertyDescriptor(target, names[k]);
+        if (current && !current.configurable) continue;
+        defineProperty(target, names[k], {
+          get: bindName(get, names[k]), set: bindName(set, names[k]), enumerable: true, configurable: true
+        });
+      }
+    },
+    writable: false,
+    enumerable: false,
+    configurable: false
+  });
+  function bindName(fn, name) {
+    return function (value) { return fn(name, value); };
+  }
+
   // The bindings each run's global gets, with their attributes as they are
   // before the template itself is frozen.
   var bindings = [];
