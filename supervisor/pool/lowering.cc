@@ -135,6 +135,20 @@ LoweringOutcome Lowering::Parse(const api::ExecutionResult& result, const std::s
       out.failure = Failure(api::MEMORY_LIMIT, "lowering the script needed more than lowering.heap_bytes (" +
                                                    std::to_string(policy_.limits().memory_bytes()) + " bytes)");
       return out;
+    case api::RUNTIME_ERROR:
+      // TypeScript's parser recurses per level of nesting: source nested
+      // deeper than its stack allows is the script's fault, told as such.
+      if (result.error().name() == "RangeError") {
+        out.failure.set_status(api::SYNTAX_ERROR);
+        api::ScriptError* error = out.failure.mutable_error();
+        error->set_name("SyntaxError");
+        error->set_message("the script is nested too deeply to be lowered (the compiler ran out of stack: " +
+                           result.error().message() + ")");
+        out.failure.set_detail("SyntaxError: " + error->message());
+        return out;
+      }
+      out.failure = Failure(api::INTERNAL, "lowering the script failed: RUNTIME_ERROR: " + result.detail());
+      return out;
     case api::QUEUE_FULL:
     case api::CANCELLED:
       out.failure = result;
