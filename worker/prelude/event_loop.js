@@ -20,13 +20,22 @@
   var slice = Array.prototype.slice;
   var MAX_TIMERS = 10000;  // pending timers and immediates of one run
 
-  var micro, microAt, immediates, timers, timerCount, nextId, seq, now, rejections;
+  // timers: pending timers by id (for clearTimeout); queue: the same, a
+  // binary heap by (due, seq) from which cleared ones are dropped as they
+  // reach the top (or all at once, when they outnumber the live ones), so
+  // firing or clearing one of n timers costs log n, not n.
+  var micro, microAt, immediates, immediateIds, immediateCount, timers, queue, timerCount, cleared;
+  var nextId, seq, now, rejections;
   function reset() {
     micro = [];
     microAt = 0;
     immediates = [];
+    immediateIds = {};
+    immediateCount = 0;
     timers = {};
+    queue = [];
     timerCount = 0;
+    cleared = 0;
     nextId = 1;
     seq = 0;
     now = 0;
@@ -41,20 +50,70 @@
     ms = Number(ms);
     return ms >= 1 && ms <= 2147483647 ? Math.floor(ms) : 1;
   }
-  function addTimer(fn, ms, args, repeat) {
-    if (timerCount + immediates.length >= MAX_TIMERS) {
+  function checkCap() {
+    if (timerCount + immediateCount >= MAX_TIMERS) {
       throw new RangeError('too many pending timers (at most ' + MAX_TIMERS + ')');
     }
+  }
+
+  function before(a, b) { return a.due < b.due || (a.due === b.due && a.seq < b.seq); }
+  function push(t) {
+    var i = queue.length;
+    queue.push(t);
+    while (i > 0) {
+      var parent = (i - 1) >> 1;
+      if (!before(queue[i], queue[parent])) break;
+      var x = queue[i]; queue[i] = queue[parent]; queue[parent] = x;
+      i = parent;
+    }
+  }
+  function pop() {
+    var top = queue[0];
+    var last = queue.pop();
+    if (queue.length > 0) {
+      queue[0] = last;
+      var i = 0;
+      for (;;) {
+        var l = 2 * i + 1, r = l + 1, m = i;
+        if (l < queue.length && before(queue[l], queue[m])) m = l;
+        if (r < queue.length && before(queue[r], queue[m])) m = r;
+        if (m === i) break;
+        var x = queue[i]; queue[i] = queue[m]; queue[m] = x;
+        i = m;
+      }
+    }
+    return top;
+  }
+  // The earliest live timer, left in the queue; or null.
+  function earliest() {
+    while (queue.length > 0 && queue[0].cleared) {
+      pop();
+      cleared--;
+    }
+    return queue.length > 0 ? queue[0] : null;
+  }
+
+  function addTimer(fn, ms, args, repeat) {
+    checkCap();
     var delay = delayOf(ms);
     var id = nextId++;
-    timers[id] = { id: id, fn: fn, args: args, due: now + delay, seq: seq++, interval: repeat ? delay : 0 };
+    var t = { id: id, fn: fn, args: args, due: now + delay, seq: seq++, interval: repeat ? delay : 0, cleared: false };
+    timers[id] = t;
     timerCount++;
+    push(t);
     return id;
   }
   function clearTimer(id) {
-    if (typeof id === 'number' && timers.hasOwnProperty(id)) {
-      delete timers[id];
-      timerCount--;
+    if (typeof id !== 'number' || !timers.hasOwnProperty(id)) return;
+    timers[id].cleared = true;
+    delete timers[id];
+    timerCount--;
+    if (++cleared > timerCount + 1024) {
+      var live = [];
+      for (var i = 0; i < queue.length; i++) if (!queue[i].cleared) live.push(queue[i]);
+      queue = [];
+      cleared = 0;
+      for (i = 0; i < live.length; i++) push(live[i]);
     }
   }
 
@@ -72,36 +131,37 @@
   }
   function setImmediate(fn) {
     callable(fn, 'setImmediate');
-    if (timerCount + immediates.length >= MAX_TIMERS) {
-      throw new RangeError('too many pending timers (at most ' + MAX_TIMERS + ')');
-    }
+    checkCap();
     var entry = { id: nextId++, fn: fn, args: slice.call(arguments, 1) };
     immediates.push(entry);
+    immediateIds[entry.id] = entry;
+    immediateCount++;
     return entry.id;
   }
   function clearImmediate(id) {
-    for (var i = 0; i < immediates.length; i++) {
-      if (immediates[i].id === id) immediates[i].fn = null;
-    }
+    if (typeof id !== 'number' || !immediateIds.hasOwnProperty(id)) return;
+    immediateIds[id].fn = null;
+    delete immediateIds[id];
+    immediateCount--;
   }
 
+  // A job that queues another keeps the queue from ever being empty: what
+  // has run is dropped every so often, or the array would grow by a slot a
+  // job until the heap limit ended the run instead of its timeout.
   function runMicrotasks() {
     while (microAt < micro.length) {
       var fn = micro[microAt];
       micro[microAt++] = undefined;
+      if (microAt >= 4096 && microAt * 2 >= micro.length) {
+        micro = micro.slice(microAt);
+        microAt = 0;
+      }
       fn();
     }
     micro = [];
     microAt = 0;
   }
-  function earliest() {
-    var best = null;
-    for (var k in timers) {
-      var t = timers[k];
-      if (best === null || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
-    }
-    return best;
-  }
+
   // Runs everything queued until nothing is left. A callback that throws
   // ends the run (as an uncaught exception ends a Node process).
   function drain() {
@@ -112,6 +172,8 @@
         immediates = [];
         for (var i = 0; i < batch.length; i++) {
           if (batch[i].fn === null) continue;
+          delete immediateIds[batch[i].id];
+          immediateCount--;
           batch[i].fn.apply(undefined, batch[i].args);
           runMicrotasks();
         }
@@ -123,11 +185,14 @@
         if (!host.wait(t.due - now)) return;
         now = t.due;
       }
+      pop();
       if (t.interval) {
         t.due = now + t.interval;
         t.seq = seq++;
+        push(t);
       } else {
-        clearTimer(t.id);
+        delete timers[t.id];
+        timerCount--;
       }
       t.fn.apply(undefined, t.args);
       runMicrotasks();

@@ -191,6 +191,34 @@ TEST_F(EventLoopTest, NothingQueuedInOneRunFiresInTheNext) {
   EXPECT_EQ(sink_.lines, std::vector<std::string>{"run 2"});
 }
 
+// Thousands of timers (up to the cap) fire in order of (deadline, order
+// of creation), cleared ones never, at log n a timer: 9,999 timers and as
+// many clears run well within a second.
+TEST_F(EventLoopTest, ManyTimersFireInOrderAndClearCheaply) {
+  EXPECT_EQ(Value("var fired = [], byDue = [], ids = [], expect = [];\n"
+                  "function record(i) { fired.push(i); }\n"
+                  "for (var i = 0; i < 9999; i++) {\n"
+                  "  var due = 1 + (i * 7919) % 500;\n"
+                  "  ids.push(setTimeout(record, due, i));\n"
+                  "  if (i % 3 !== 0) (byDue[due] = byDue[due] || []).push(i);\n"
+                  "}\n"
+                  "for (var j = 0; j < ids.length; j += 3) clearTimeout(ids[j]);\n"
+                  "for (var d = 0; d < byDue.length; d++) if (byDue[d]) expect = expect.concat(byDue[d]);\n"
+                  "new Promise(function (r) { setTimeout(function () {\n"
+                  "  var same = fired.length === expect.length;\n"
+                  "  for (var k = 0; same && k < fired.length; k++) same = fired[k] === expect[k];\n"
+                  "  r([fired.length, same]);\n"
+                  "}, 1000); })"),
+            "[6666,true]");
+  // Clearing immediates one by one, and set/clear churn far past the cap.
+  EXPECT_EQ(Value("var ran = 0, ids = [];\n"
+                  "for (var i = 0; i < 9999; i++) ids.push(setImmediate(function () { ran++; }));\n"
+                  "for (var j = 0; j < ids.length; j += 2) clearImmediate(ids[j]);\n"
+                  "for (var k = 0; k < 12000; k++) clearTimeout(setTimeout(function () { ran = -1; }, 5));\n"
+                  "new Promise(function (r) { setTimeout(function () { r(ran); }, 10); })"),
+            "4999");
+}
+
 TEST_F(EventLoopTest, TooManyTimersIsARangeError) {
   wire::Result r = Run("for (var i = 0; i < 20000; i++) setTimeout(function () {}, 1); 1");
   EXPECT_EQ(r.status(), api::RUNTIME_ERROR);
