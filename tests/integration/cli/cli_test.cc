@@ -58,6 +58,16 @@ TEST(Cli, ModernJavaScriptAndTypeScriptExamplesRun) {
   Output piped = RunCli("--language typescript -", "let n: number = 2; n ** 3");
   EXPECT_EQ(piped.code, 0) << piped.out;
   EXPECT_NE(piped.out.find("8\n"), std::string::npos) << piped.out;
+  // Top-level await, retries over virtual timers, for await.
+  Output pipeline = RunCli(Example("pipeline.js"));
+  EXPECT_EQ(pipeline.code, 0) << pipeline.out;
+  EXPECT_NE(pipeline.out.find("3 pages, 9 items, 5 calls\n"), std::string::npos) << pipeline.out;
+  EXPECT_NE(pipeline.out.find("{\"pages\":[1,2,3],\"last\":\"item-3-2\"}"), std::string::npos) << pipeline.out;
+  // A lowered program's error names the user's line.
+  Output failing = RunCli("--language typescript -",
+                          "interface Row { n: number }\nconst rows: Row[] = [{ n: 1 }];\n\nrows.map((r) => r.x.y);\n");
+  EXPECT_EQ(failing.code, 1) << failing.out;
+  EXPECT_NE(failing.out.find("stdin:4"), std::string::npos) << failing.out;
 }
 
 TEST(Cli, EachOutcomeHasItsExitCode) {
