@@ -462,14 +462,22 @@ void Pool::Finish(Job& job, api::ExecutionResult result) {
   job.queue_timer.reset();
   jobs_.erase(job.execute.execution_id());
   result.set_execution_id(job.execute.execution_id());
-  ++stats_.completed;
-  ++stats_.outcomes[std::string(policy::StatusName(result.status()))];
-  if (events_.finished) events_.finished(result);
+  if (job.answered_again && job.answered_again(result)) {
+    ++stats_.answered_again;
+  } else {
+    RecordOutcome(result);
+  }
   if (job.on_done) {
     auto done = std::move(job.on_done);
     job.on_done = nullptr;
     done(std::move(result));
   }
+}
+
+void Pool::RecordOutcome(const api::ExecutionResult& result) {
+  ++stats_.completed;
+  ++stats_.outcomes[std::string(policy::StatusName(result.status()))];
+  if (events_.finished) events_.finished(result);
 }
 
 void Pool::Reload(const policy::Policy& policy, WorkerConfig config) {

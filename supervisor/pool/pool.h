@@ -48,6 +48,10 @@ struct Job {
   std::function<void()> on_start;  // optional: a worker has taken the job
   ConsoleSink on_line;    // optional, called on the io thread
   std::function<void(api::ExecutionResult)> on_done;  // exactly once
+  // Optional: true when on_done will run the request again in another form
+  // (JavaScript Duktape refused, to be lowered). Such an answer is not the
+  // request's outcome: it is left out of the stats and the finished event.
+  std::function<bool(const api::ExecutionResult&)> answered_again;
   Clock::time_point submitted = Clock::now();
 
   // Pool bookkeeping.
@@ -80,6 +84,7 @@ struct PoolStats {
   std::uint64_t spawned = 0;        // workers that became ready
   std::uint64_t spawn_failures = 0;
   std::uint64_t completed = 0;      // jobs answered, any status
+  std::uint64_t answered_again = 0; // answers not counted: the job ran again (Job::answered_again)
   std::map<std::string, std::uint64_t> recycles;  // by policy::RecycleReasonName
   std::map<std::string, std::uint64_t> outcomes;  // by status name
   std::uint64_t last_spawn_us = 0;  // spawn -> Ready of the latest worker
@@ -107,6 +112,10 @@ class Pool {
   void Shutdown(bool kill_running, std::function<void()> on_stopped);
 
   PoolStats Stats() const;
+  // Counts an answer given without a run of this pool (a request the
+  // compiler refused, or one cancelled while it was being lowered) in the
+  // stats and the finished event, as a run's would be.
+  void RecordOutcome(const api::ExecutionResult& result);
   // The output filter of the current policy, for text leaving by other
   // ways than a result (logged code).
   const std::shared_ptr<const policy::Redactor>& redactor() const { return redactor_; }

@@ -239,6 +239,9 @@ void Supervisor::Dispatch(std::shared_ptr<Job> job, policy::Language language, s
   // it is: the job is still alive (and intact) when the pool answers it, so
   // only a SYNTAX_ERROR copies it; runs that compile copy nothing.
   auto done = std::move(job->on_done);
+  job->answered_again = [this, language](const api::ExecutionResult& result) {
+    return policy::ShouldLowerAfter(result, language, *policy_);
+  };
   job->on_done = [this, weak = std::weak_ptr<Job>(job), language, tenant = std::move(tenant),
                   done = std::move(done)](api::ExecutionResult result) mutable {
     std::shared_ptr<Job> first = weak.lock();
@@ -283,6 +286,7 @@ void Supervisor::LowerAndRun(std::shared_ptr<Job> job, policy::Language language
              {"detail", outcome.failure.detail()}});
       }
       r.mutable_metrics()->set_compile_time_us(outcome.compile_time_us);
+      pool_->RecordOutcome(r);
       if (done) done(std::move(r));
       return;
     }
@@ -291,6 +295,7 @@ void Supervisor::LowerAndRun(std::shared_ptr<Job> job, policy::Language language
       r.set_execution_id(id);
       r.mutable_metrics()->set_compile_time_us(outcome.compile_time_us);
       *r.mutable_effective_limits() = policy::ToApiLimits(job->execute.limits());
+      pool_->RecordOutcome(r);
       if (done) done(std::move(r));
       return;
     }

@@ -123,21 +123,34 @@ TEST_F(Lowering, LoweredProgramsAreCachedPerTenant) {
 }
 
 // Modern JavaScript whose lowering is cached skips the attempt on an
-// ordinary worker (Duktape refused it before): one run, not two.
+// ordinary worker (Duktape refused it before): one run, not two. Either
+// way the request is one outcome in the stats (and the daemon's metrics),
+// not a SYNTAX_ERROR and then an OK.
 TEST_F(Lowering, CachedJavaScriptGoesStraightToItsLoweredProgram) {
   const std::string code = "const sq = (x) => x * x;\n[1, 2, 3].map(sq)";
+  supervisor::PoolStats start = sup_->Stats();
   api::ExecutionResult first = RunAs(*sup_, code, "javascript", "carol");
   ASSERT_EQ(first.status(), api::OK) << first.detail();
-  const std::uint64_t before = sup_->Stats().completed;
+  supervisor::PoolStats after = sup_->Stats();
+  EXPECT_EQ(after.answered_again - start.answered_again, 1u);  // refused, then lowered
+  EXPECT_EQ(after.completed - start.completed, 1u);
+  EXPECT_EQ(after.outcomes["SYNTAX_ERROR"], start.outcomes["SYNTAX_ERROR"]);
   api::ExecutionResult again = RunAs(*sup_, code, "javascript", "carol");
   ASSERT_EQ(again.status(), api::OK) << again.detail();
   EXPECT_EQ(again.value_json(), "[1,4,9]");
   EXPECT_TRUE(again.lowered());
-  EXPECT_EQ(sup_->Stats().completed - before, 1u);
+  EXPECT_EQ(sup_->Stats().answered_again, after.answered_again);
   // Another tenant's first run still tries the worker first.
-  const std::uint64_t other_before = sup_->Stats().completed;
   ASSERT_EQ(RunAs(*sup_, code, "javascript", "dave").status(), api::OK);
-  EXPECT_EQ(sup_->Stats().completed - other_before, 2u);
+  EXPECT_EQ(sup_->Stats().answered_again - after.answered_again, 1u);
+  // Code neither Duktape nor the compiler accepts, JavaScript or
+  // TypeScript, is one SYNTAX_ERROR outcome.
+  supervisor::PoolStats before_bad = sup_->Stats();
+  ASSERT_EQ(RunAs(*sup_, "const x = (;", "javascript", "carol").status(), api::SYNTAX_ERROR);
+  ASSERT_EQ(RunAs(*sup_, "let y: number = ;", "typescript", "carol").status(), api::SYNTAX_ERROR);
+  supervisor::PoolStats after_bad = sup_->Stats();
+  EXPECT_EQ(after_bad.completed - before_bad.completed, 2u);
+  EXPECT_EQ(after_bad.outcomes["SYNTAX_ERROR"] - before_bad.outcomes["SYNTAX_ERROR"], 2u);
 }
 
 TEST_F(Lowering, UnknownLanguagesAreRefused) {
