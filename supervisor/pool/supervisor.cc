@@ -345,6 +345,10 @@ PoolStats Supervisor::Stats() {
   return OnIoThread([this] { return pool_->Stats(); });
 }
 
+PoolStats Supervisor::CompilerStats() {
+  return OnIoThread([this] { return lowering_->Stats(); });
+}
+
 bool Supervisor::WaitUntilIdle(std::chrono::milliseconds timeout, std::optional<std::uint32_t> count) {
   const std::uint32_t want = count.value_or(policy_->pool().size());
   const auto until = Clock::now() + timeout;

@@ -89,6 +89,8 @@ class Supervisor {
   bool WaitUntilIdle(std::chrono::milliseconds timeout, std::optional<std::uint32_t> count = {});
 
   PoolStats Stats();
+  // The compiler pool's (empty until the first lowering starts it).
+  PoolStats CompilerStats();
   // The io_context every callback runs on; front ends (the HTTP server)
   // run their own I/O on it too, so nothing needs a lock.
   boost::asio::io_context& io() { return io_; }
