@@ -19,7 +19,9 @@
 // - `this` (the global object).
 // Programs that name eval or arguments, start with a directive ("use
 // strict"), declare undefined, NaN or Infinity, or have neither a loop nor
-// a function (nothing to gain) run as global code, as before. The transformation keeps every
+// a function (nothing to gain) run as global code, as before; so do
+// lowered programs (they mention __stockade), whose top level the lowering
+// put in a function already. The transformation keeps every
 // line where it was, so errors point at the user's lines.
 #pragma once
 

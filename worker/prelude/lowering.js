@@ -392,7 +392,11 @@ function wrapTopLevel(context) {
         undefined, undefined, undefined, [], undefined, f.createBlock(body, true));
     var call = f.createCallExpression(f.createPropertyAccessExpression(f.createParenthesizedExpression(wrapper), 'call'),
                                       undefined, [f.createThis()]);
-    return f.updateSourceFile(file, [f.createExpressionStatement(call)]);
+    var statement = f.createExpressionStatement(call);
+    // Tells the worker the top level is a function already
+    // (worker/top_level.h leaves code that mentions __stockade alone).
+    ts.addSyntheticLeadingComment(statement, ts.SyntaxKind.MultiLineCommentTrivia, ' __stockade_top_level ', true);
+    return f.updateSourceFile(file, [statement]);
   };
 }
 
