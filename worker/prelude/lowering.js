@@ -217,7 +217,7 @@ function hasModifier(node, kind) {
 
 // What the top level holds: await outside functions, names that keep it
 // global code, and its declarations.
-function scanTopLevel(statements) {
+function scanTopLevel(statements, text) {
   var found = { await: false, keepGlobal: false, names: [], seen: {} };
   function declare(name, constant) {
     if (name.kind !== ts.SyntaxKind.Identifier) {
@@ -307,9 +307,12 @@ function scanTopLevel(statements) {
     }
     ts.forEachChild(node, function (c) { expressions(c, insideArrow); });
   }
+  // The expression walk looks for three words only: without them in the
+  // text there is nothing for it to find.
+  var words = /\b(await|eval|arguments)\b/.test(text);
   statements.forEach(function (s) {
     statement(s, true);
-    expressions(s, false);
+    if (words) expressions(s, false);
   });
   return found;
 }
@@ -319,7 +322,7 @@ function wrapTopLevel(context) {
   var K = ts.SyntaxKind;
   return function (file) {
     var statements = file.statements;
-    var found = scanTopLevel(statements);
+    var found = scanTopLevel(statements, file.text);
     if (statements.length === 0 || (found.keepGlobal && !found.await)) return file;
     var completion = f.createUniqueName('completion');
     function setCompletion(expression) {
@@ -445,6 +448,20 @@ function position(d) {
   return { line: lc.line + 1, column: lc.character + 1 };
 }
 
+// Each of these walks the whole syntax tree, which costs milliseconds in
+// Duktape: only those the source's text can need run.
+function transformersFor(source) {
+  var list = [];
+  if (/\b(arguments|super)\b/.test(source)) list.push(checkUnsupported);
+  // What a literal Duktape rejects must contain (a false match only costs
+  // the walk): a named group or backreference, \u{ or \p{, or a flag
+  // other than g, i, m.
+  if (/\(\?<|\\k<|\\u\{|\\[pP]\{|\/[a-z]*[suyd]\b/.test(source)) list.push(rewriteRegExps);
+  if (/\bsuper\b/.test(source)) list.push(superProperties);
+  list.push(wrapTopLevel);
+  return list;
+}
+
 return function lower(source, language, filename) {
   if (typeof source !== 'string') throw new TypeError('lower: the source must be a string');
   var typescript = language === 'typescript';
@@ -458,7 +475,7 @@ return function lower(source, language, filename) {
     compilerOptions: options,
     fileName: name,
     reportDiagnostics: true,
-    transformers: { before: [checkUnsupported, rewriteRegExps, superProperties, wrapTopLevel] }
+    transformers: { before: transformersFor(source) }
   });
   var diagnostics = [];
   var list = out.diagnostics || [];
