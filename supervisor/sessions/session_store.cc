@@ -1,0 +1,328 @@
+#include "supervisor/sessions/session_store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+#include <utility>
+
+namespace stockade::supervisor {
+namespace {
+
+// Version 1: sessions and their history.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE sessions (
+  id             TEXT PRIMARY KEY,
+  owner          TEXT NOT NULL,
+  created_ms     INTEGER NOT NULL,
+  last_active_ms INTEGER NOT NULL,
+  expires_ms     INTEGER NOT NULL,
+  executions     INTEGER NOT NULL DEFAULT 0,
+  next_seq       INTEGER NOT NULL DEFAULT 1,
+  state          BLOB NOT NULL DEFAULT x'',
+  variables      TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX sessions_by_owner ON sessions(owner, id);
+CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
+CREATE TABLE history (
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  seq        INTEGER NOT NULL,
+  at_ms      INTEGER NOT NULL,
+  code       TEXT NOT NULL,
+  result     BLOB NOT NULL,
+  PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID;
+)sql";
+
+// One prepared statement, finalized on every path.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW || rc_ == SQLITE_DONE; }
+  Statement& Text(int i, const std::string& v) {
+    if (ok()) rc_ = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Blob(int i, const std::string& v) {
+    if (ok()) rc_ = sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Int(int i, std::int64_t v) {
+    if (ok()) rc_ = sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  // True while there is a row; check ok() after the last.
+  bool Step() {
+    if (!ok()) return false;
+    rc_ = sqlite3_step(stmt_);
+    return rc_ == SQLITE_ROW;
+  }
+  std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Bytes(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
+  }
+  Status status(const std::string& path, const char* what) const {
+    if (ok()) return Status::Ok();
+    return Status::Error("session store " + path + ": " + what + ": " + sqlite3_errmsg(db_));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+SessionRecord RowToSession(const Statement& s, bool with_state) {
+  SessionRecord r;
+  r.id = s.Bytes(0);
+  r.owner = s.Bytes(1);
+  r.created_ms = s.Int(2);
+  r.last_active_ms = s.Int(3);
+  r.expires_ms = s.Int(4);
+  r.executions = static_cast<std::uint64_t>(s.Int(5));
+  r.variables_json = s.Bytes(6);
+  if (with_state) r.state = s.Bytes(7);
+  return r;
+}
+
+std::string Unusable(const std::string& path, const std::string& why) {
+  return "session store " + path + ": " + why +
+         " (start with --reset-state to move it aside and begin with no sessions)";
+}
+
+// Opens and checks the database, migrating it forward. "" or why not.
+std::string OpenChecked(const std::string& path, sqlite3** out) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return why;
+  }
+  auto fail = [&](std::string why) {
+    sqlite3_close(db);
+    return why;
+  };
+  sqlite3_busy_timeout(db, 5000);
+  char* err = nullptr;
+  // WAL: a writer does not block readers; NORMAL: a commit survives the
+  // process dying (only a power loss may lose the last ones).
+  const char* pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+  if (path == ":memory:") pragmas = "PRAGMA foreign_keys=ON;";
+  if (sqlite3_exec(db, pragmas, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string why = err ? err : "cannot set it up";
+    sqlite3_free(err);
+    return fail(why);
+  }
+  {
+    Statement check(db, "PRAGMA quick_check");
+    std::string verdict;
+    while (check.Step()) {
+      if (!verdict.empty()) verdict += "; ";
+      verdict += check.Bytes(0);
+    }
+    if (!check.ok()) return fail(sqlite3_errmsg(db));
+    if (verdict != "ok") return fail("integrity check failed: " + verdict.substr(0, 200));
+  }
+  int version = 0;
+  {
+    Statement v(db, "PRAGMA user_version");
+    if (v.Step()) version = static_cast<int>(v.Int(0));
+    if (!v.ok()) return fail(sqlite3_errmsg(db));
+  }
+  if (version > SessionStore::kSchemaVersion) {
+    return fail("schema version " + std::to_string(version) + " is newer than this Stockade's (" +
+                std::to_string(SessionStore::kSchemaVersion) + ")");
+  }
+  if (version < 1) {
+    std::string script = std::string("BEGIN IMMEDIATE;") + kSchemaV1 + "PRAGMA user_version=1; COMMIT;";
+    if (sqlite3_exec(db, script.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string why = std::string("cannot create the schema: ") + (err ? err : "?");
+      sqlite3_free(err);
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return fail(why);
+    }
+  }
+  *out = db;
+  return "";
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(const std::string& path, bool reset) {
+  sqlite3* db = nullptr;
+  std::string why = OpenChecked(path, &db);
+  if (!why.empty() && reset && path != ":memory:") {
+    const std::string aside = path + ".unusable-" + std::to_string(std::time(nullptr));
+    if (std::rename(path.c_str(), aside.c_str()) != 0) return ErrnoError("session store: moving " + path + " aside");
+    for (const char* suffix : {"-wal", "-shm"}) std::rename((path + suffix).c_str(), (aside + suffix).c_str());
+    why = OpenChecked(path, &db);
+  }
+  if (!why.empty()) return Status::Error(Unusable(path, why));
+  if (path != ":memory:") chmod(path.c_str(), 0600);  // states and history are the tenants' data
+  return std::unique_ptr<SessionStore>(new SessionStore(db, path));
+}
+
+SessionStore::~SessionStore() { sqlite3_close(db_); }
+
+Status SessionStore::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) == SQLITE_OK) return Status::Ok();
+  Status st = Status::Error("session store " + path_ + ": " + (err ? err : "?"));
+  sqlite3_free(err);
+  return st;
+}
+
+Status SessionStore::Error(const char* what) const {
+  return Status::Error("session store " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+}
+
+Status SessionStore::Create(const SessionRecord& s) {
+  Statement st(db_,
+               "INSERT INTO sessions (id, owner, created_ms, last_active_ms, expires_ms, state, variables) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  st.Text(1, s.id).Text(2, s.owner).Int(3, s.created_ms).Int(4, s.last_active_ms).Int(5, s.expires_ms);
+  st.Blob(6, s.state).Text(7, s.variables_json.empty() ? "[]" : s.variables_json);
+  st.Step();
+  return st.status(path_, "creating a session");
+}
+
+StatusOr<std::optional<SessionRecord>> SessionStore::Get(const std::string& id) {
+  Statement st(db_,
+               "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables, state "
+               "FROM sessions WHERE id = ?");
+  st.Text(1, id);
+  std::optional<SessionRecord> found;
+  if (st.Step()) found = RowToSession(st, true);
+  STOCKADE_RETURN_IF_ERROR(st.status(path_, "reading a session"));
+  return found;
+}
+
+StatusOr<std::vector<SessionRecord>> SessionStore::List(const std::string& owner, const std::string& after_id,
+                                                       std::uint32_t limit) {
+  Statement st(db_,
+               "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables "
+               "FROM sessions WHERE owner = ? AND id > ? ORDER BY id LIMIT ?");
+  st.Text(1, owner).Text(2, after_id).Int(3, limit);
+  std::vector<SessionRecord> out;
+  while (st.Step()) out.push_back(RowToSession(st, false));
+  STOCKADE_RETURN_IF_ERROR(st.status(path_, "listing sessions"));
+  return out;
+}
+
+StatusOr<bool> SessionStore::Delete(const std::string& id) {
+  Statement st(db_, "DELETE FROM sessions WHERE id = ?");
+  st.Text(1, id);
+  st.Step();
+  STOCKADE_RETURN_IF_ERROR(st.status(path_, "deleting a session"));
+  return sqlite3_changes(db_) > 0;
+}
+
+StatusOr<std::uint64_t> SessionStore::CommitRun(const std::string& id, const std::optional<std::string>& new_state,
+                                               const std::string& variables_json, HistoryRecord record,
+                                               std::int64_t expires_ms, std::uint32_t keep_history) {
+  STOCKADE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto rollback = [&](Status st) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return st;
+  };
+  std::int64_t seq = 0;
+  {
+    Statement st(db_, "SELECT next_seq FROM sessions WHERE id = ?");
+    st.Text(1, id);
+    if (st.Step()) seq = st.Int(0);
+    if (!st.ok()) return rollback(st.status(path_, "reading a session"));
+    if (seq == 0) return rollback(Status::Error("session store " + path_ + ": no session " + id));
+  }
+  {
+    Statement st(db_, "INSERT INTO history (session_id, seq, at_ms, code, result) VALUES (?, ?, ?, ?, ?)");
+    st.Text(1, id).Int(2, seq).Int(3, record.at_ms).Text(4, record.code).Blob(5, record.result);
+    st.Step();
+    if (!st.ok()) return rollback(st.status(path_, "recording a run"));
+  }
+  {
+    Statement st(db_, "DELETE FROM history WHERE session_id = ? AND seq <= ?");
+    st.Text(1, id).Int(2, seq - static_cast<std::int64_t>(keep_history));
+    st.Step();
+    if (!st.ok()) return rollback(st.status(path_, "trimming the history"));
+  }
+  {
+    Statement st(db_, new_state
+                          ? "UPDATE sessions SET next_seq = next_seq + 1, executions = executions + 1, "
+                            "last_active_ms = ?, expires_ms = ?, state = ?, variables = ? WHERE id = ?"
+                          : "UPDATE sessions SET next_seq = next_seq + 1, executions = executions + 1, "
+                            "last_active_ms = ?, expires_ms = ? WHERE id = ?");
+    st.Int(1, record.at_ms).Int(2, expires_ms);
+    if (new_state) {
+      st.Blob(3, *new_state).Text(4, variables_json.empty() ? "[]" : variables_json).Text(5, id);
+    } else {
+      st.Text(3, id);
+    }
+    st.Step();
+    if (!st.ok()) return rollback(st.status(path_, "updating a session"));
+  }
+  if (Status st = Exec("COMMIT"); !st.ok()) return rollback(st);
+  return static_cast<std::uint64_t>(seq);
+}
+
+StatusOr<std::vector<HistoryRecord>> SessionStore::History(const std::string& id, std::uint32_t limit) {
+  Statement st(db_,
+               "SELECT seq, at_ms, code, result FROM (SELECT seq, at_ms, code, result FROM history "
+               "WHERE session_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq");
+  st.Text(1, id).Int(2, limit);
+  std::vector<HistoryRecord> out;
+  while (st.Step()) {
+    HistoryRecord r;
+    r.seq = static_cast<std::uint64_t>(st.Int(0));
+    r.at_ms = st.Int(1);
+    r.code = st.Bytes(2);
+    r.result = st.Bytes(3);
+    out.push_back(std::move(r));
+  }
+  STOCKADE_RETURN_IF_ERROR(st.status(path_, "reading the history"));
+  return out;
+}
+
+StatusOr<std::vector<std::string>> SessionStore::Expire(std::int64_t now_ms) {
+  STOCKADE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  std::vector<std::string> ids;
+  Status st_all = Status::Ok();
+  {
+    Statement st(db_, "SELECT id FROM sessions WHERE expires_ms <= ?");
+    st.Int(1, now_ms);
+    while (st.Step()) ids.push_back(st.Bytes(0));
+    st_all = st.status(path_, "finding expired sessions");
+  }
+  if (st_all.ok()) {
+    Statement st(db_, "DELETE FROM sessions WHERE expires_ms <= ?");
+    st.Int(1, now_ms);
+    st.Step();
+    st_all = st.status(path_, "deleting expired sessions");
+  }
+  if (!st_all.ok()) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return st_all;
+  }
+  STOCKADE_RETURN_IF_ERROR(Exec("COMMIT"));
+  return ids;
+}
+
+StatusOr<std::uint64_t> SessionStore::Count(const std::optional<std::string>& owner) {
+  Statement st(db_, owner ? "SELECT COUNT(*) FROM sessions WHERE owner = ?" : "SELECT COUNT(*) FROM sessions");
+  if (owner) st.Text(1, *owner);
+  std::uint64_t n = 0;
+  if (st.Step()) n = static_cast<std::uint64_t>(st.Int(0));
+  STOCKADE_RETURN_IF_ERROR(st.status(path_, "counting sessions"));
+  return n;
+}
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,227 @@
+// The session store on real SQLite files in a temporary directory: sessions
+// made, read, listed per owner, deleted; a run's commit as one transaction
+// (state only on success, history numbered and trimmed); expiry; the store
+// reopened (what a restart sees); and files it must refuse: not a database,
+// truncated, from a newer schema — with the file named, and moved aside
+// only when asked.
+#include "supervisor/sessions/session_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace stockade::supervisor {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SessionStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("stockade-sessions-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "sessions.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<SessionStore> OpenStore(bool reset = false) {
+    auto store = SessionStore::Open(path_, reset);
+    EXPECT_TRUE(store.ok()) << store.status().message();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  static SessionRecord Session(const std::string& id, const std::string& owner, std::int64_t expires = 1000) {
+    SessionRecord s;
+    s.id = id;
+    s.owner = owner;
+    s.created_ms = 10;
+    s.last_active_ms = 10;
+    s.expires_ms = expires;
+    return s;
+  }
+  static HistoryRecord Run(std::int64_t at, const std::string& code) {
+    HistoryRecord r;
+    r.at_ms = at;
+    r.code = code;
+    r.result = std::string("\x08\x01\x00result-of-", 12) + code;  // bytes, NUL included
+    return r;
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(SessionStoreTest, SessionsAreMadeReadListedAndDeleted) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->Create(Session("se_b", "alice")).ok());
+  ASSERT_TRUE(store->Create(Session("se_a", "alice")).ok());
+  ASSERT_TRUE(store->Create(Session("se_c", "bob")).ok());
+  EXPECT_FALSE(store->Create(Session("se_a", "bob")).ok());  // ids are unique
+
+  auto got = store->Get("se_a");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->owner, "alice");
+  EXPECT_EQ((*got)->variables_json, "[]");
+  EXPECT_FALSE(store->Get("se_zz")->has_value());
+
+  auto alice = store->List("alice", "", 10);
+  ASSERT_TRUE(alice.ok());
+  ASSERT_EQ(alice->size(), 2u);
+  EXPECT_EQ((*alice)[0].id, "se_a");  // in id order, the other owner's left out
+  auto page = store->List("alice", "se_a", 10);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].id, "se_b");
+  EXPECT_EQ(store->Count().value(), 3u);
+  EXPECT_EQ(store->Count(std::string("bob")).value(), 1u);
+
+  EXPECT_TRUE(store->Delete("se_a").value());
+  EXPECT_FALSE(store->Delete("se_a").value());
+  EXPECT_EQ(store->Count(std::string("alice")).value(), 1u);
+}
+
+TEST_F(SessionStoreTest, ARunCommitsStateHistoryAndMetadataTogether) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->Create(Session("se_1", "alice")).ok());
+  auto seq = store->CommitRun("se_1", std::string("state-1"), "[{\"name\":\"x\",\"bytes\":8}]", Run(20, "x = 1"),
+                              2000, 100);
+  ASSERT_TRUE(seq.ok()) << seq.status().message();
+  EXPECT_EQ(*seq, 1u);
+  // A failed run: history and activity, the state as it was.
+  ASSERT_TRUE(store->CommitRun("se_1", std::nullopt, "", Run(30, "throw 1"), 3000, 100).ok());
+  auto s = store->Get("se_1");
+  ASSERT_TRUE(s.ok() && s->has_value());
+  EXPECT_EQ((*s)->state, "state-1");
+  EXPECT_EQ((*s)->variables_json, "[{\"name\":\"x\",\"bytes\":8}]");
+  EXPECT_EQ((*s)->executions, 2u);
+  EXPECT_EQ((*s)->last_active_ms, 30);
+  EXPECT_EQ((*s)->expires_ms, 3000);
+  auto history = store->History("se_1", 10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].seq, 1u);
+  EXPECT_EQ((*history)[1].code, "throw 1");
+  EXPECT_EQ((*history)[1].result, Run(30, "throw 1").result);
+  // A deleted session takes no more runs, and its history goes with it.
+  ASSERT_TRUE(store->Delete("se_1").value());
+  EXPECT_FALSE(store->CommitRun("se_1", std::string("s"), "", Run(40, "y"), 4000, 100).ok());
+  EXPECT_TRUE(store->History("se_1", 10)->empty());
+}
+
+TEST_F(SessionStoreTest, HistoryKeepsTheLastRecordsInOrder) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->Create(Session("se_h", "a")).ok());
+  for (int i = 1; i <= 12; ++i) {
+    ASSERT_TRUE(store->CommitRun("se_h", std::to_string(i), "", Run(i, "run " + std::to_string(i)), 9999, 5).ok());
+  }
+  auto all = store->History("se_h", 100);
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ(all->front().seq, 8u);
+  EXPECT_EQ(all->back().seq, 12u);
+  auto last2 = store->History("se_h", 2);
+  ASSERT_EQ(last2->size(), 2u);
+  EXPECT_EQ((*last2)[0].code, "run 11");
+  EXPECT_EQ((*last2)[1].code, "run 12");
+  EXPECT_EQ(store->Get("se_h").value()->state, "12");
+}
+
+TEST_F(SessionStoreTest, ExpiredSessionsGo) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->Create(Session("se_old", "a", 100)).ok());
+  ASSERT_TRUE(store->Create(Session("se_new", "a", 500)).ok());
+  ASSERT_TRUE(store->CommitRun("se_old", std::string("s"), "", Run(50, "x"), 100, 10).ok());
+  auto gone = store->Expire(200);
+  ASSERT_TRUE(gone.ok());
+  ASSERT_EQ(gone->size(), 1u);
+  EXPECT_EQ((*gone)[0], "se_old");
+  EXPECT_FALSE(store->Get("se_old")->has_value());
+  EXPECT_TRUE(store->History("se_old", 10)->empty());
+  EXPECT_TRUE(store->Get("se_new")->has_value());
+}
+
+// What a restart sees: everything committed, the schema as it was.
+TEST_F(SessionStoreTest, AReopenedStoreHasEverythingCommitted) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store->Create(Session("se_p", "alice")).ok());
+    ASSERT_TRUE(store->CommitRun("se_p", std::string("kept"), "[]", Run(5, "let a = 1"), 9000, 100).ok());
+  }
+  auto again = OpenStore();
+  ASSERT_TRUE(again);
+  auto s = again->Get("se_p");
+  ASSERT_TRUE(s.ok() && s->has_value());
+  EXPECT_EQ((*s)->state, "kept");
+  EXPECT_EQ(again->History("se_p", 10)->size(), 1u);
+  EXPECT_EQ(fs::status(path_).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(SessionStoreTest, UnusableFilesAreRefusedByNameAndMovedAsideOnlyWhenAsked) {
+  {
+    std::ofstream junk(path_);
+    junk << std::string(8192, 'x');
+  }
+  auto refused = SessionStore::Open(path_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find(path_), std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("--reset-state"), std::string::npos);
+  EXPECT_EQ(fs::file_size(path_), 8192u);  // untouched
+
+  auto reset = SessionStore::Open(path_, /*reset=*/true);
+  ASSERT_TRUE(reset.ok()) << reset.status().message();
+  EXPECT_EQ((*reset)->Count().value(), 0u);
+  bool aside = false;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    aside |= e.path().filename().string().rfind("sessions.db.unusable-", 0) == 0;
+  }
+  EXPECT_TRUE(aside);
+}
+
+TEST_F(SessionStoreTest, ATruncatedDatabaseIsRefused) {
+  {
+    auto store = OpenStore();
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE(store->Create(Session("se_" + std::to_string(1000 + i), "a")).ok());
+      ASSERT_TRUE(store->CommitRun("se_" + std::to_string(1000 + i), std::string(2000, 's'), "[]",
+                                   Run(i, std::string(500, 'c')), 9000, 100)
+                      .ok());
+    }
+    // Everything into the main file, so cutting it loses pages.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  fs::resize_file(path_, fs::file_size(path_) / 2);
+  auto refused = SessionStore::Open(path_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find(path_), std::string::npos) << refused.status().message();
+}
+
+TEST_F(SessionStoreTest, ANewerSchemaIsRefused) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 99;", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  auto refused = SessionStore::Open(path_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("schema version 99"), std::string::npos) << refused.status().message();
+}
+
+TEST_F(SessionStoreTest, InMemoryForOneShotRuns) {
+  auto store = SessionStore::Open(":memory:");
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  ASSERT_TRUE((*store)->Create(Session("se_m", "")).ok());
+  EXPECT_TRUE((*store)->Get("se_m")->has_value());
+  EXPECT_FALSE(fs::exists(dir_ / ":memory:"));
+}
+
+}  // namespace
+}  // namespace stockade::supervisor
