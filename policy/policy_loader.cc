@@ -186,6 +186,15 @@ Status ValidatePolicy(const Policy& p) {
   STOCKADE_RETURN_IF_ERROR(need(lw.heap_bytes() <= (1ull << 40), "lowering.heap_bytes must be <= 1 TiB"));
   STOCKADE_RETURN_IF_ERROR(need(lw.timeout_ms() > 0, "lowering.timeout_ms must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(lw.max_lowerings() > 0, "lowering.max_lowerings must be > 0"));
+  const auto& se = p.sessions();
+  STOCKADE_RETURN_IF_ERROR(need(se.state_bytes() >= 1024, "sessions.state_bytes must be >= 1024"));
+  STOCKADE_RETURN_IF_ERROR(need(se.state_bytes() <= (1ull << 30), "sessions.state_bytes must be <= 1 GiB"));
+  STOCKADE_RETURN_IF_ERROR(need(se.max_variables() > 0, "sessions.max_variables must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(se.history_records() > 0, "sessions.history_records must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(se.ttl_seconds() > 0, "sessions.ttl_seconds must be > 0"));
+  STOCKADE_RETURN_IF_ERROR(need(se.max_per_key() > 0 && se.max_per_key() <= se.max_sessions(),
+                                "sessions.max_per_key must be 1 to sessions.max_sessions"));
+  STOCKADE_RETURN_IF_ERROR(need(!p.daemon().state_dir().empty(), "daemon.state_dir must not be empty"));
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_error_percent() <= 100,
                                 "recycle.max_error_percent must be 0-100"));
   const auto& d = p.daemon();

@@ -433,6 +433,24 @@ TEST(PolicyLoader, DaemonMemoryBoundsHaveDefaultsAndAreChecked) {
   EXPECT_NE(buffers.status().message().find("max_buffered_bytes must be >= max_body_bytes"), std::string::npos);
 }
 
+TEST(PolicyLoader, SessionLimitsHaveDefaultsAndAreChecked) {
+  Policy p = Default();
+  EXPECT_EQ(p.sessions().state_bytes(), 10u << 20);
+  EXPECT_EQ(p.sessions().history_records(), 100u);
+  EXPECT_EQ(p.sessions().ttl_seconds(), 86400u);
+  EXPECT_EQ(p.sessions().max_sessions(), 1000u);
+  EXPECT_EQ(p.daemon().state_dir(), "/var/lib/stockade");
+  for (const char* bad : {"sessions { history_records: 0 }", "sessions { max_per_key: 2000 }",
+                          "sessions { state_bytes: 10 }", "daemon { state_dir: \"\" }"}) {
+    auto refused = PolicyFromText(bad, "t", "t");
+    EXPECT_FALSE(refused.ok()) << bad;
+  }
+  auto per_key = PolicyFromText("sessions { max_per_key: 2000 }", "t", "t");
+  EXPECT_NE(per_key.status().message().find("sessions.max_per_key must be 1 to sessions.max_sessions"),
+            std::string::npos)
+      << per_key.status().message();
+}
+
 TEST(ConnectionCap, DerivedFromTheFdLimitLessTheWorkersShare) {
   Policy p = Default();  // pool of 10, up to 20
   const ConnectionCap c = ConnectionCapFor(p, 20000);
