@@ -31,6 +31,8 @@ namespace {
 
 constexpr char kLoopKey[] = "stockade.loop";
 constexpr char kBindingsKey[] = "stockade.bindings";
+constexpr char kSessionKey[] = "stockade.session";
+constexpr char kTemplateNamesKey[] = "stockade.template_names";
 constexpr char kLowerBinding[] = "__stockade_lower";
 
 // Pushes the function whose bytecode lies in [begin, end).
@@ -169,7 +171,17 @@ duk_ret_t Environments::InstallOnStack(duk_context* ctx, void* udata) {
   duk_get_prop_string(ctx, -2, "loop");
   duk_put_prop_string(ctx, -2, kLoopKey);
   duk_get_prop_string(ctx, -2, "bindings");
+  // The names every run's global starts with, which a session does not keep.
+  duk_push_bare_object(ctx);  // [host stash bindings names]
+  for (duk_size_t i = 0, n = duk_get_length(ctx, -2); i < n; i += 3) {
+    duk_get_prop_index(ctx, -2, static_cast<duk_uarridx_t>(i));
+    duk_push_true(ctx);
+    duk_put_prop(ctx, -3);
+  }
+  duk_put_prop_string(ctx, -3, kTemplateNamesKey);
   duk_put_prop_string(ctx, -2, kBindingsKey);
+  duk_get_prop_string(ctx, -2, "session");
+  duk_put_prop_string(ctx, -2, kSessionKey);
   return 0;
 }
 
@@ -213,6 +225,20 @@ Status Environments::Install(bool compiler) {
   duk_gc(heap_ctx_, 0);
   installed_ = true;
   return Status::Ok();
+}
+
+void Environments::PushSessionFunction(duk_context* env, const char* name) const {
+  duk_push_heap_stash(env);
+  duk_get_prop_string(env, -1, kSessionKey);
+  duk_get_prop_string(env, -1, name);
+  duk_remove(env, -2);
+  duk_remove(env, -2);
+}
+
+void Environments::PushTemplateNames(duk_context* env) const {
+  duk_push_heap_stash(env);
+  duk_get_prop_string(env, -1, kTemplateNamesKey);
+  duk_remove(env, -2);
 }
 
 void Environments::PushLoopFunction(duk_context* env, const char* name) const {

@@ -66,6 +66,11 @@ class Environments {
   // Pushes the event loop's control function `name` (reset, settle:
   // worker/prelude/event_loop.js) onto env's stack.
   void PushLoopFunction(duk_context* env, const char* name) const;
+  // Pushes the session state's function `name` (capture, restore:
+  // worker/prelude/session_state.js), and the object whose keys are the
+  // names every run's global starts with.
+  void PushSessionFunction(duk_context* env, const char* name) const;
+  void PushTemplateNames(duk_context* env) const;
 
  private:
   static duk_ret_t InstallOnStack(duk_context* ctx, void* udata);

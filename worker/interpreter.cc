@@ -181,19 +181,35 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   envs_.PushLoopFunction(env, "reset");
   duk_pcall(env, 0);
   duk_pop(env);
-  duk_dup(env, 0);  // the filename
-  const bool compiled = duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) == 0;
-  duk_idx_t nargs = 0;
-  if (compiled && CompileInFunctionScope(env, code, 0)) {  // [program fn arg]
-    duk_remove(env, -3);
-    nargs = 1;
-  }
-  // `this` at top level is the global object, strict or not, as in a script.
-  if (compiled) {
+  // A session's state goes into this run's global first (in the run's
+  // limits: a state bomb is the script's own MEMORY_LIMIT).
+  bool restored = true;
+  if (!execute.session_in_json().empty()) {
+    envs_.PushSessionFunction(env, "restore");
     duk_push_global_object(env);
-    duk_insert(env, -1 - nargs);
+    duk_push_lstring(env, execute.session_in_json().data(), execute.session_in_json().size());
+    restored = duk_pcall(env, 2) == DUK_EXEC_SUCCESS;
+    if (restored) duk_pop(env);  // otherwise the error stays on top
   }
-  if (!compiled) {
+  bool compiled = false;
+  duk_idx_t nargs = 0;
+  if (restored) {
+    duk_dup(env, 0);  // the filename
+    compiled = duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) == 0;
+    if (compiled && CompileInFunctionScope(env, code, 0)) {  // [program fn arg]
+      duk_remove(env, -3);
+      nargs = 1;
+    }
+    // `this` at top level is the global object, strict or not, as in a script.
+    if (compiled) {
+      duk_push_global_object(env);
+      duk_insert(env, -1 - nargs);
+    }
+  }
+  if (!restored) {
+    phase = Phase::kRuntimeError;
+    runtime_prefix = "the session's state cannot be restored: ";
+  } else if (!compiled) {
     phase = Phase::kCompileError;
   } else if (duk_pcall_method(env, nargs) != DUK_EXEC_SUCCESS || !RunEventLoop(env, &runtime_prefix)) {
     phase = Phase::kRuntimeError;
@@ -205,6 +221,11 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
       case JsonOutcome::kUndefined: phase = Phase::kUndefined; break;
       case JsonOutcome::kError: phase = Phase::kEncodeError; break;
       case JsonOutcome::kTooLarge: phase = Phase::kTooLarge; break;
+    }
+    if (execute.capture_session() && phase != Phase::kEncodeError &&
+        !CaptureSession(env, phase != Phase::kUndefined, result)) {
+      phase = Phase::kRuntimeError;
+      runtime_prefix = "the session's state cannot be kept: ";
     }
   }
 
@@ -236,6 +257,21 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
     result->set_status(api::OK);
   }
   duk_set_top(env, 0);
+}
+
+bool Interpreter::CaptureSession(duk_context* env, bool has_value, wire::Result* result) {
+  // [value] -> [value out] or [value error]
+  envs_.PushSessionFunction(env, "capture");
+  duk_push_global_object(env);
+  envs_.PushTemplateNames(env);
+  duk_dup(env, -4);
+  duk_push_boolean(env, has_value);
+  if (duk_pcall(env, 4) != DUK_EXEC_SUCCESS) return false;
+  duk_size_t len = 0;
+  const char* text = duk_get_lstring(env, -1, &len);
+  if (text != nullptr) result->set_session_out_json(text, len);
+  duk_pop(env);
+  return true;
 }
 
 bool Interpreter::RunEventLoop(duk_context* env, const char** prefix) {

@@ -75,6 +75,11 @@ class Interpreter {
   // promise. True with the settled value in its place; false with what to
   // report as thrown in its place (*prefix says how it was thrown).
   bool RunEventLoop(duk_context* env, const char** prefix);
+  // With the settled completion value on env's stack: encodes what the run
+  // leaves in its global (and the value as `_` when has_value) into
+  // result's session_out_json. False with the error on top of the value
+  // (a getter threw, the state is too large for the heap).
+  bool CaptureSession(duk_context* env, bool has_value, wire::Result* result);
 
   std::unique_ptr<Heap> heap_;
   Console console_;

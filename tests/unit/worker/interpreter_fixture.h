@@ -13,6 +13,43 @@
 
 namespace stockade::worker {
 
+// The text of a JSON string literal (as value_json holds one), unescaped.
+inline std::string Unquote(const std::string& json) {
+  std::string out;
+  for (std::size_t i = 1; i + 1 < json.size(); ++i) {
+    char c = json[i];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    c = json[++i];
+    switch (c) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'u': {
+        const unsigned cp = std::stoul(json.substr(i + 1, 4), nullptr, 16);
+        i += 4;
+        if (cp < 0x80) {
+          out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+          out += static_cast<char>(0xC0 | (cp >> 6));
+          out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+          out += static_cast<char>(0xE0 | (cp >> 12));
+          out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+        break;
+      }
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 class NullSink final : public FrameSink {
  public:
   bool Send(const wire::WorkerFrame&) override { return true; }
@@ -29,6 +66,10 @@ class InterpreterTest : public ::testing::Test {
   wire::Result Run(const std::string& code, std::uint32_t timeout_ms = 2000) {
     wire::Execute ex;
     ex.set_code(code);
+    return Run(ex, timeout_ms);
+  }
+
+  wire::Result Run(wire::Execute ex, std::uint32_t timeout_ms = 2000) {
     ex.mutable_limits()->set_timeout_ms(timeout_ms);
     ex.mutable_limits()->set_memory_bytes(32u << 20);
     ex.mutable_limits()->set_output_bytes(1u << 20);

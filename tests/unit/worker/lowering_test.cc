@@ -8,15 +8,10 @@
 #include <string>
 
 #include "worker/deadline.h"
-#include "worker/interpreter.h"
+#include "tests/unit/worker/interpreter_fixture.h"
 
 namespace stockade::worker {
 namespace {
-
-class NullSink final : public FrameSink {
- public:
-  bool Send(const wire::WorkerFrame&) override { return true; }
-};
 
 // A JSON string literal, as the supervisor embeds untrusted source.
 std::string Quote(const std::string& s) {
@@ -78,42 +73,6 @@ class LoweringTest : public ::testing::Test {
                                         "\").output");
     EXPECT_EQ(r.status(), api::OK) << r.detail();
     return Unquote(r.value_json());
-  }
-
-  static std::string Unquote(const std::string& json) {
-    std::string out;
-    for (std::size_t i = 1; i + 1 < json.size(); ++i) {
-      char c = json[i];
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      c = json[++i];
-      switch (c) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'u': {
-          const unsigned cp = std::stoul(json.substr(i + 1, 4), nullptr, 16);
-          i += 4;
-          if (cp < 0x80) {
-            out += static_cast<char>(cp);
-          } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          }
-          break;
-        }
-        default: out += c;
-      }
-    }
-    return out;
   }
 
   static std::string RunLowered(const std::string& source, const char* language) {
