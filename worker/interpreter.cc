@@ -181,36 +181,35 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   envs_.PushLoopFunction(env, "reset");
   duk_pcall(env, 0);
   duk_pop(env);
-  // A session's state goes into this run's global first (in the run's
-  // limits: a state bomb is the script's own MEMORY_LIMIT).
+  duk_dup(env, 0);  // the filename
+  const bool compiled = duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) == 0;
+  duk_idx_t nargs = 0;
+  if (compiled && CompileInFunctionScope(env, code, 0)) {  // [program fn arg]
+    duk_remove(env, -3);
+    nargs = 1;
+  }
+  // A session's state goes into this run's global once the code compiled
+  // (code that did not compile must leave the global untouched: it is
+  // reused), within the run's limits (a state bomb is the run's own
+  // MEMORY_LIMIT).
   bool restored = true;
-  if (!execute.session_in_json().empty()) {
+  if (compiled && !execute.session_in_json().empty()) {
     envs_.PushSessionFunction(env, "restore");
     duk_push_global_object(env);
     duk_push_lstring(env, execute.session_in_json().data(), execute.session_in_json().size());
     restored = duk_pcall(env, 2) == DUK_EXEC_SUCCESS;
     if (restored) duk_pop(env);  // otherwise the error stays on top
   }
-  bool compiled = false;
-  duk_idx_t nargs = 0;
-  if (restored) {
-    duk_dup(env, 0);  // the filename
-    compiled = duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) == 0;
-    if (compiled && CompileInFunctionScope(env, code, 0)) {  // [program fn arg]
-      duk_remove(env, -3);
-      nargs = 1;
-    }
-    // `this` at top level is the global object, strict or not, as in a script.
-    if (compiled) {
-      duk_push_global_object(env);
-      duk_insert(env, -1 - nargs);
-    }
+  // `this` at top level is the global object, strict or not, as in a script.
+  if (compiled && restored) {
+    duk_push_global_object(env);
+    duk_insert(env, -1 - nargs);
   }
-  if (!restored) {
+  if (!compiled) {
+    phase = Phase::kCompileError;
+  } else if (!restored) {
     phase = Phase::kRuntimeError;
     runtime_prefix = "the session's state cannot be restored: ";
-  } else if (!compiled) {
-    phase = Phase::kCompileError;
   } else if (duk_pcall_method(env, nargs) != DUK_EXEC_SUCCESS || !RunEventLoop(env, &runtime_prefix)) {
     phase = Phase::kRuntimeError;
   } else {

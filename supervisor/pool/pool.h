@@ -52,6 +52,9 @@ struct Job {
   // (JavaScript Duktape refused, to be lowered). Such an answer is not the
   // request's outcome: it is left out of the stats and the finished event.
   std::function<bool(const api::ExecutionResult&)> answered_again;
+  // Optional: the worker's session capture (Execute.capture_session), given
+  // before on_done when the worker answered.
+  std::function<void(std::string)> on_session_out;
   Clock::time_point submitted = Clock::now();
 
   // Pool bookkeeping.

@@ -213,6 +213,9 @@ std::uint64_t Supervisor::Submit(api::ExecuteRequest request, Callbacks callback
   }
   const policy::Language language = *policy::ParseLanguage(request.language());
   job->execute.set_code(std::move(*request.mutable_code()));
+  job->execute.set_session_in_json(std::move(callbacks.session_in));
+  job->execute.set_capture_session(callbacks.capture_session);
+  job->on_session_out = std::move(callbacks.on_session_out);
   job->execute.set_filename(!request.filename().empty()                ? request.filename()
                             : language == policy::Language::kTypeScript ? "script.ts"
                                                                         : "script.js");
@@ -252,6 +255,7 @@ void Supervisor::Dispatch(std::shared_ptr<Job> job, policy::Language language, s
     auto retry = std::make_shared<Job>();
     retry->execute = first->execute;
     retry->on_line = first->on_line;
+    retry->on_session_out = first->on_session_out;
     retry->submitted = first->submitted;
     retry->on_done = std::move(done);
     LowerAndRun(std::move(retry), language, tenant, std::make_shared<api::ExecutionResult>(std::move(result)));

@@ -84,6 +84,10 @@ TEST_F(SessionStateTest, AStateThatCannotBeRestoredOrKeptFailsTheRun) {
   EXPECT_NE(bad.detail().find("the session's state cannot be restored"), std::string::npos) << bad.detail();
   wire::Result dangling = RunIn("{\"v\":1,\"b\":[[\"x\",{\"#\":5}]],\"o\":[]}", "1");
   EXPECT_EQ(dangling.status(), api::RUNTIME_ERROR);
+  // Code that does not compile leaves the global untouched, state or not:
+  // the next run (perhaps another session's) gets it as it was.
+  EXPECT_EQ(RunIn("{\"v\":1,\"b\":[[\"secret\",\"s1\"]],\"o\":[]}", "var x = (;").status(), api::SYNTAX_ERROR);
+  EXPECT_EQ(Value("typeof secret"), "\"undefined\"");
   wire::Result getter = RunIn("", "Object.defineProperty(globalThis, 'trap', { enumerable: true,\n"
                                   "  get: function () { throw new Error('no capture'); } }); 1");
   EXPECT_EQ(getter.status(), api::RUNTIME_ERROR);
