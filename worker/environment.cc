@@ -167,6 +167,7 @@ duk_ret_t Environments::InstallOnStack(duk_context* ctx, void* udata) {
   Harden(ctx, -1, -2, internal);
   duk_pop_2(ctx);
 
+  EndWeakCollectionsInstall(ctx);
   duk_push_heap_stash(ctx);
   duk_get_prop_string(ctx, -2, "loop");
   duk_put_prop_string(ctx, -2, kLoopKey);

@@ -10,6 +10,7 @@
 #include "worker/script_error.h"
 #include "worker/source_excerpt.h"
 #include "worker/top_level.h"
+#include "worker/weak_collections.h"
 #include "worker/utf8.h"
 
 namespace stockade::worker {
@@ -181,6 +182,7 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   envs_.PushLoopFunction(env, "reset");
   duk_pcall(env, 0);
   duk_pop(env);
+  ResetTemplateWeakCollections(env);
   duk_dup(env, 0);  // the filename
   const bool compiled = duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, code.data(), code.size()) == 0;
   duk_idx_t nargs = 0;
