@@ -96,6 +96,13 @@ void MapLoweredLines(const std::vector<std::uint32_t>& lines, std::string_view f
   out.reserve(stack.size());
   std::size_t at = 0;
   for (std::size_t hit = stack.find(open); hit != std::string::npos; hit = stack.find(open, at)) {
+    // Only in a frame line ("    at f (file:N)"), not in the message.
+    const std::size_t line_start = stack.rfind('\n', hit);
+    if (line_start == std::string::npos || stack.compare(line_start + 1, 7, "    at ") != 0) {
+      out.append(stack, at, hit + open.size() - at);
+      at = hit + open.size();
+      continue;
+    }
     std::size_t digits = hit + open.size();
     std::uint64_t n = 0;
     std::size_t end = digits;

@@ -93,10 +93,11 @@ bool TailExpression(duk_context* ctx, std::string_view tail, std::string* out) {
     *out = std::string(tail);
     return true;
   }
-  const std::size_t semi = tail.rfind(';');
-  if (semi == std::string_view::npos) return false;
+  // Only a final semicolon (white space after it at most): one inside a
+  // string, a regular expression or a comment is part of the expression.
+  const std::size_t semi = tail.find_last_not_of(" \t\r\n");
+  if (semi == std::string_view::npos || tail[semi] != ';') return false;
   std::string without(tail.substr(0, semi));
-  without.append(tail.substr(semi + 1));
   text = "(\n" + without + "\n)";
   if (!Compiles(ctx, text, DUK_COMPILE_EVAL)) return false;
   *out = std::move(without);
@@ -112,7 +113,8 @@ bool CompileInFunctionScope(duk_context* ctx, std::string_view code, duk_idx_t f
   const bool worth = MentionsWord(code, "for") || MentionsWord(code, "while") || MentionsWord(code, "do") ||
                      MentionsWord(code, "function");
   if (!worth || MentionsWord(code, "eval") || MentionsWord(code, "arguments") ||
-      code.find("__stockade") != std::string_view::npos || StartsWithString(code)) {
+      code.find("__stockade") != std::string_view::npos || code.find("\\u") != std::string_view::npos ||
+      StartsWithString(code)) {
     return false;
   }
   // Where the last statement starts: a line's start or just after a
@@ -153,7 +155,13 @@ bool CompileInFunctionScope(duk_context* ctx, std::string_view code, duk_idx_t f
     duk_enum(ctx, -1, DUK_ENUM_OWN_PROPERTIES_ONLY);
     while (duk_next(ctx, -1, 0)) {
       const std::string_view name = duk_get_string(ctx, -1);
-      if (name == "undefined" || name == "NaN" || name == "Infinity") {
+      // A name the global has already (a built-in such as console, a
+      // session's variable) would start undefined as a local, where
+      // `var console = console || ...` in global code keeps the value.
+      duk_push_global_object(ctx);
+      const bool taken = name != kParam && duk_has_prop_lstring(ctx, -1, name.data(), name.size());
+      duk_pop(ctx);
+      if (taken) {
         duk_pop_n(ctx, 5);
         return false;
       }

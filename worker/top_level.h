@@ -17,8 +17,10 @@
 //   accessor on the run's global object over the local, before the first
 //   statement runs;
 // - `this` (the global object).
-// Programs that name eval or arguments, start with a directive ("use
-// strict"), declare undefined, NaN or Infinity, or have neither a loop nor
+// Programs that name eval or arguments (or hold a \u escape, which could
+// spell them), start with a directive ("use strict"), declare a name the
+// global already has (undefined, console, a session's variable), or have
+// neither a loop nor
 // a function (nothing to gain) run as global code, as before; so do
 // lowered programs (they mention __stockade), whose top level the lowering
 // put in a function already. The transformation keeps every

@@ -104,15 +104,18 @@
 
   // Lowered scripts run their top level in a function (see lowering.js)
   // and call this first with the run's global and, for each top-level
-  // declaration, [name, getter, setter or null (const)]: the declaration
-  // becomes an accessor over the function's local, so it is global as in a
-  // REPL. A binding that cannot change (undefined, NaN, Infinity) is left
-  // as it is, as `var undefined` leaves it in global code.
+  // declaration, [name, getter, setter or null (const), var?]: the
+  // declaration becomes an accessor over the function's local, so it is
+  // global as in a REPL. A `var` of a name the global already has (a
+  // built-in, a session's variable) starts with its value, as `var x` in
+  // global code keeps it. A binding that cannot change (undefined, NaN,
+  // Infinity) is left as it is, as `var undefined` leaves it.
   defineProperty(global, '__stockade_declare', {
     value: function (target, list) {
-      for (var k = 0; k < list.length; k += 3) {
+      for (var k = 0; k < list.length; k += 4) {
         var current = getOwnPropertyDescriptor(target, list[k]);
         if (current && !current.configurable) continue;
+        if (current && list[k + 3] && list[k + 2] && hasOwn.call(current, 'value')) list[k + 2](current.value);
         defineProperty(target, list[k], {
           get: list[k + 1], set: list[k + 2] || undefined, enumerable: true, configurable: true
         });

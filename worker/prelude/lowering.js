@@ -103,6 +103,10 @@ function checkUnsupported(context) {
         case K.PropertyAccessExpression:  // obj.arguments is a property
           visit(node.expression, arrow, literal);
           return;
+        case K.PropertyAssignment:  // so is { arguments: 1 }
+          if (node.name.kind === K.ComputedPropertyName) visit(node.name, arrow, literal);
+          visit(node.initializer, arrow, literal);
+          return;
       }
       ts.forEachChild(node, function (c) { visit(c, arrow, literal); });
     }
@@ -116,7 +120,10 @@ function checkUnsupported(context) {
 // reads the wrong object). Reads that are not calls become
 // Reflect.get(parent, key, this), as ES2015 defines them; calls
 // (super.m()) TypeScript already lowers right.
+// Per lowering (lower() resets it): a count kept across lowerings would
+// tell one tenant how many classes the compiler lowered for others.
 var anonymousClasses = 0;
+var currentFile = null;
 function superProperties(context) {
   var f = context.factory;
   var K = ts.SyntaxKind;
@@ -145,11 +152,13 @@ function superProperties(context) {
         return f.updateCallExpression(node, node.expression, node.typeArguments,
                                       ts.visitNodes(node.arguments, function (c) { return visit(c, home); }));
       }
-      if (ts.isAssignmentExpression(node) && isSuperAccess(node.left)) {
-        return f.updateBinaryExpression(node, node.left, node.operatorToken, visit(node.right, home));
-      }
-      if ((node.kind === K.PrefixUnaryExpression || node.kind === K.PostfixUnaryExpression) &&
-          isSuperAccess(node.operand)) {
+      // TypeScript writes these to the parent's prototype, which every
+      // other instance shares: refused.
+      if ((ts.isAssignmentExpression(node) && isSuperAccess(node.left)) ||
+          ((node.kind === K.PrefixUnaryExpression || node.kind === K.PostfixUnaryExpression) &&
+           isSuperAccess(node.operand))) {
+        refuse(currentFile, node, "assigning to a property of 'super' cannot be lowered to ES5 " +
+               '(it would change the parent class for every instance): assign to this.x instead');
         return node;
       }
       if (isSuperAccess(node)) {
@@ -172,7 +181,8 @@ function superProperties(context) {
     // TypeScript's class transform generates its own for the function).
     var name = node.name || f.createIdentifier('__stockade_class_' + (++anonymousClasses));
     var members = ts.visitNodes(node.members, function (m) {
-      var isStatic = ts.getEffectiveModifierFlags(m) & ts.ModifierFlags.Static;
+      var isStatic = m.kind === K.ClassStaticBlockDeclaration ||
+                     (ts.getEffectiveModifierFlags(m) & ts.ModifierFlags.Static) !== 0;
       var home = isStatic ? name : f.createPropertyAccessExpression(name, 'prototype');
       return visit(m, home);
     });
@@ -181,7 +191,10 @@ function superProperties(context) {
         ? f.updateClassDeclaration(node, node.decorators, node.modifiers, node.name, node.typeParameters, heritage, members)
         : f.updateClassExpression(node, node.decorators, node.modifiers, name, node.typeParameters, heritage, members);
   }
-  return function (file) { return ts.visitNode(file, function (n) { return visit(n, null); }); };
+  return function (file) {
+    currentFile = file;
+    return ts.visitNode(file, function (n) { return visit(n, null); });
+  };
 }
 
 // The top level runs inside a function, as agents' scripts expect it to
@@ -218,10 +231,12 @@ function hasModifier(node, kind) {
 // What the top level holds: await outside functions, names that keep it
 // global code, and its declarations.
 function scanTopLevel(statements, text) {
-  var found = { await: false, keepGlobal: false, names: [], seen: {} };
-  function declare(name, constant) {
+  var found = { await: false, keepGlobal: false, names: [], seen: {}, topReturn: null };
+  // kind: 'var' (a global of that name keeps its value, as `var x` in
+  // global code keeps it), 'const', or 'let' (everything else).
+  function declare(name, kind) {
     if (name.kind !== ts.SyntaxKind.Identifier) {
-      name.elements.forEach(function (e) { if (e.kind !== ts.SyntaxKind.OmittedExpression) declare(e.name, constant); });
+      name.elements.forEach(function (e) { if (e.kind !== ts.SyntaxKind.OmittedExpression) declare(e.name, kind); });
       return;
     }
     var text = ts.idText(name);
@@ -229,18 +244,22 @@ function scanTopLevel(statements, text) {
     if (text === 'undefined' || text === 'NaN' || text === 'Infinity') found.keepGlobal = true;
     if (found.seen.hasOwnProperty(text)) return;
     found.seen[text] = true;
-    found.names.push({ text: text, constant: constant });
+    found.names.push({ text: text, constant: kind === 'const', keepGlobal: kind === 'var' });
   }
   function declareList(list, topLevel) {
     var flags = list.flags;
     var blockScoped = (flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== 0;
     if (blockScoped && !topLevel) return;
-    list.declarations.forEach(function (d) { declare(d.name, (flags & ts.NodeFlags.Const) !== 0); });
+    var kind = (flags & ts.NodeFlags.Const) ? 'const' : (flags & ts.NodeFlags.Let) ? 'let' : 'var';
+    list.declarations.forEach(function (d) { declare(d.name, kind); });
   }
   // var declarations anywhere outside functions are the top level's.
   function statement(node, topLevel) {
     if (!node) return;
     switch (node.kind) {
+      case ts.SyntaxKind.ReturnStatement:
+        if (!found.topReturn) found.topReturn = node;
+        return;
       case ts.SyntaxKind.VariableStatement:
         if (!hasModifier(node, ts.SyntaxKind.DeclareKeyword)) declareList(node.declarationList, topLevel);
         return;
@@ -250,7 +269,7 @@ function scanTopLevel(statements, text) {
       case ts.SyntaxKind.ModuleDeclaration:
         if (topLevel && node.name && node.name.kind === ts.SyntaxKind.Identifier &&
             !hasModifier(node, ts.SyntaxKind.DeclareKeyword) && (node.body || node.kind !== ts.SyntaxKind.FunctionDeclaration)) {
-          declare(node.name, false);
+          declare(node.name, 'let');
         }
         return;
       case ts.SyntaxKind.Block: node.statements.forEach(function (s) { statement(s, false); }); return;
@@ -317,13 +336,53 @@ function scanTopLevel(statements, text) {
   return found;
 }
 
+// Stockade runs a script, not a module: what only TypeScript's types need
+// (import type, export type, and `export {}`, the idiom that allows
+// top-level await in a .ts file) goes; any other import or export is
+// refused at its line.
+function moduleSyntaxRemoved(file) {
+  var K = ts.SyntaxKind;
+  return file.statements.filter(function (st) {
+    if (st.kind === K.ImportDeclaration) {
+      if (st.importClause && st.importClause.isTypeOnly) return false;
+    } else if (st.kind === K.ExportDeclaration) {
+      if (st.isTypeOnly) return false;
+      if (!st.moduleSpecifier && st.exportClause && st.exportClause.kind === K.NamedExports &&
+          st.exportClause.elements.length === 0) {
+        return false;
+      }
+    } else if (st.kind === K.ImportEqualsDeclaration || st.kind === K.ExportAssignment) {
+      if (st.isTypeOnly) return false;
+    } else if (st.kind === K.InterfaceDeclaration || st.kind === K.TypeAliasDeclaration) {
+      return true;
+    } else if (!hasModifier(st, K.ExportKeyword)) {
+      return true;
+    }
+    refuse(file, st, "import and export are for modules, and Stockade runs a script: " +
+           'declare what you need at top level (only type imports and `export {}` are allowed)');
+    return false;
+  });
+}
+
+// What is left is a script: without this, TypeScript still marks the
+// output as a module (`exports.__esModule`) for the syntax removed above.
+function asScript(file) {
+  file.externalModuleIndicator = undefined;
+  file.commonJsModuleIndicator = undefined;
+  return file;
+}
+
 function wrapTopLevel(context) {
   var f = context.factory;
   var K = ts.SyntaxKind;
   return function (file) {
-    var statements = file.statements;
+    var statements = moduleSyntaxRemoved(file);
     var found = scanTopLevel(statements, file.text);
-    if (statements.length === 0 || (found.keepGlobal && !found.await)) return file;
+    if (found.topReturn) {
+      refuse(file, found.topReturn, "a 'return' statement can only be used within a function body");
+      return file;
+    }
+    if (statements.length === 0 || (found.keepGlobal && !found.await)) return asScript(f.updateSourceFile(file, statements));
     var completion = f.createUniqueName('completion');
     function setCompletion(expression) {
       return f.createExpressionStatement(f.createAssignment(completion, expression));
@@ -379,7 +438,8 @@ function wrapTopLevel(context) {
                   n.constant ? f.createNull() :
                   f.createFunctionExpression(undefined, undefined, undefined, undefined,
                                              [f.createParameterDeclaration(undefined, undefined, value)], undefined,
-                                             f.createBlock([f.createExpressionStatement(f.createAssignment(f.createIdentifier(n.text), value))])));
+                                             f.createBlock([f.createExpressionStatement(f.createAssignment(f.createIdentifier(n.text), value))])),
+                  n.keepGlobal ? f.createTrue() : f.createFalse());
       });
       body.push(f.createExpressionStatement(f.createCallExpression(f.createIdentifier('__stockade_declare'), undefined,
           [f.createThis(), f.createArrayLiteralExpression(list, false)])));
@@ -399,7 +459,7 @@ function wrapTopLevel(context) {
     // Tells the worker the top level is a function already
     // (worker/top_level.h leaves code that mentions __stockade alone).
     ts.addSyntheticLeadingComment(statement, ts.SyntaxKind.MultiLineCommentTrivia, ' __stockade_top_level ', true);
-    return f.updateSourceFile(file, [statement]);
+    return asScript(f.updateSourceFile(file, [statement]));
   };
 }
 
@@ -451,6 +511,8 @@ function position(d) {
 // Each of these walks the whole syntax tree, which costs milliseconds in
 // Duktape: only those the source's text can need run.
 function transformersFor(source) {
+  // A \u escape can spell any identifier: then every walk runs.
+  if (source.indexOf('\\u') >= 0) return [checkUnsupported, rewriteRegExps, superProperties, wrapTopLevel];
   var list = [];
   if (/\b(arguments|super)\b/.test(source)) list.push(checkUnsupported);
   // What a literal Duktape rejects must contain (a false match only costs
@@ -471,6 +533,7 @@ return function lower(source, language, filename) {
   if (typescript && !/\.(ts|tsx|mts|cts)$/.test(name)) name += '.ts';
   if (!typescript && /\.(ts|tsx|mts|cts)$/.test(name)) name += '.js';
   refusals = [];
+  anonymousClasses = 0;
   var out = ts.transpileModule(source, {
     compilerOptions: options,
     fileName: name,

@@ -56,6 +56,11 @@ TEST(Lowering, LoweredLinesAreToldAsTheSourcesLines) {
   EXPECT_EQ(e.line(), 3u);
   EXPECT_EQ(e.stack(), "Error: x\n    at f (a.js:3)\n    at step (a.js)\n    at g (other.js:6)\n    at eval (a.js:3)\n"
                        "    at h (a.js:3)\n    at (a.js:12x)");
+  // Text in the message that looks like a frame is left as it is.
+  api::ScriptError m;
+  m.set_stack("Error: see (a.js:6)\n    at f (a.js:6)");
+  MapLoweredLines(lines, "a.js", &m);
+  EXPECT_EQ(m.stack(), "Error: see (a.js:6)\n    at f (a.js:3)");
   // A syntax error in the lowered program: its excerpt and column were of
   // that program.
   api::ScriptError s;

@@ -206,6 +206,41 @@ TEST_F(LoweringTest, WhatCannotBeLoweredIsRefused) {
             "5");
 }
 
+// Found by review: each of these lowered to something that ran differently.
+TEST_F(LoweringTest, ReviewCasesRunAsTheyWouldInNode) {
+  // A var of a built-in's name keeps the built-in, as in global code.
+  EXPECT_EQ(RunLowered("let q = 1;\nvar console = console || { log: null };\ntypeof console.log", "javascript"),
+            "\"function\"");
+  // super in a static block reads the parent class.
+  EXPECT_EQ(RunLowered("class B { static v = 1 }\nclass A extends B { static w; static { A.w = super.v; } }\nA.w",
+                       "javascript"),
+            "1");
+  // A property named arguments inside an arrow is a property.
+  EXPECT_EQ(RunLowered("const f = () => ({ arguments: 1 });\nf().arguments", "javascript"), "1");
+  // TypeScript's `export {}` idiom for top-level await, and type-only
+  // imports and exports, are for the type checker only.
+  EXPECT_EQ(RunLowered("import type { A } from './a';\nexport type T = number;\nexport interface I { x: number }\n"
+                       "export {};\nconst x: number = await Promise.resolve(41);\nx + 1",
+                       "typescript"),
+            "42");
+  // An anonymous class's generated name says nothing about other lowerings.
+  const std::string first = RunLowered("const X = class extends Array { get n() { return super.length; } };\nX.name",
+                                       "javascript");
+  EXPECT_EQ(RunLowered("const X = class extends Array { get n() { return super.length; } };\nX.name", "javascript"),
+            first);
+}
+
+TEST_F(LoweringTest, WhatScriptsCannotDoIsRefusedAtItsLine) {
+  const std::string ret = Lower("let x = 1;\nreturn x;", "javascript");
+  EXPECT_NE(ret.find("can only be used within a function body"), std::string::npos) << ret;
+  EXPECT_NE(ret.find("\"line\":2"), std::string::npos) << ret;
+  const std::string imp = Lower("const a = 1;\nimport fs from 'fs';\nexport const y = a;", "javascript");
+  EXPECT_NE(imp.find("import and export are for modules"), std::string::npos) << imp;
+  EXPECT_NE(imp.find("\"line\":2"), std::string::npos) << imp;
+  const std::string sup = Lower("class B {}\nclass A extends B { m() { super.count = 5; } }", "javascript");
+  EXPECT_NE(sup.find("assigning to a property of 'super'"), std::string::npos) << sup;
+}
+
 TEST_F(LoweringTest, TypeScriptTypesAreStripped) {
   EXPECT_EQ(RunLowered("interface User { name: string; age?: number }\n"
                        "enum Role { Admin = 'admin', User = 'user' }\n"

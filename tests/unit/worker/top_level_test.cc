@@ -78,6 +78,12 @@ TEST_F(TopLevelTest, ProgramsAFunctionWouldChangeStayGlobalCode) {
                   std::string(kInFunction) + "]"),
             "[\"undefined\",\"undefined\"]");
   EXPECT_EQ(Value("var s = 1; for (var i = 0; i < 2; i++) s++;\ntypeof arguments"), "\"undefined\"");
+  // A var of a name the global has keeps its value, as in global code.
+  EXPECT_EQ(Value("var console = console || { log: null };\nfor (var s = 0; s < 2; s++) {}\ntypeof console.log"),
+            "\"function\"");
+  // Only a final semicolon is dropped from the last statement: one in a
+  // regular expression is part of it (found by review).
+  EXPECT_EQ(Value("for(;;){break}\nvar s = \"a;b\"\ns.split(/;*/)\nif (/x*/) + 1"), "1");
 }
 
 }  // namespace
