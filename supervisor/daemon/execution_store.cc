@@ -1,11 +1,11 @@
 #include "supervisor/daemon/execution_store.h"
 
-#include <sys/random.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+
+#include "supervisor/common/random_id.h"
 
 namespace stockade::supervisor {
 
@@ -52,21 +52,7 @@ const char* GoneReasonName(GoneReason reason) {
   return "unknown";
 }
 
-std::string NewExecutionId() {
-  unsigned char bytes[16];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<std::size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "ex_";
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 15]);
-  }
-  return id;
-}
+std::string NewExecutionId() { return RandomId("ex_"); }
 
 std::string Rfc3339Now() {
   const std::time_t now = std::time(nullptr);

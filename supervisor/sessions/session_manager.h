@@ -1,0 +1,96 @@
+// Sessions over the embedded API: made, read, listed and deleted per owner,
+// and runs in them — one at a time per session, the state restored into
+// the run and the state it leaves committed with its history record in one
+// store transaction (SessionStore::CommitRun).
+//
+// A request on a session that is running waits behind it, up to
+// sessions.max_waiting requests; one more is answered at once, QUEUE_FULL
+// with "session … is busy" (the daemon's 409). A run that fails (error,
+// timeout, a dead worker, ...) is recorded in the history and leaves the
+// state as it was; so does a run whose state would pass sessions.state_bytes
+// or sessions.max_variables, which answers OUTPUT_LIMIT. A session belongs
+// to the owner that made it: for anyone else it does not exist.
+//
+// On the Supervisor's io thread only; the store is used synchronously (a
+// commit is one WAL append, no fsync).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proto/api.pb.h"
+#include "proto/policy.pb.h"
+#include "proto/status.h"
+#include "supervisor/pool/supervisor.h"
+#include "supervisor/sessions/session_store.h"
+
+namespace stockade::supervisor {
+
+class SessionManager {
+ public:
+  using Clock = std::function<std::int64_t()>;  // Unix time, milliseconds
+
+  SessionManager(Supervisor& supervisor, std::unique_ptr<SessionStore> store, const policy::SessionPolicy& policy,
+                 Clock now = nullptr);
+
+  // A new session of `owner`; an error when the owner or everyone has as
+  // many as the policy allows.
+  StatusOr<SessionRecord> Create(const std::string& owner);
+  // The session if it exists and is `owner`'s (metadata and state).
+  StatusOr<std::optional<SessionRecord>> Get(const std::string& owner, const std::string& id);
+  StatusOr<std::vector<SessionRecord>> List(const std::string& owner, const std::string& after_id,
+                                            std::uint32_t limit);
+  // False when there is no such session of `owner`. A run in progress
+  // finishes, and its commit finds the session gone (committed: false).
+  StatusOr<bool> Delete(const std::string& owner, const std::string& id);
+  // The newest `limit` records (at most sessions.history_records), oldest
+  // first; nullopt when there is no such session of `owner`.
+  StatusOr<std::optional<std::vector<HistoryRecord>>> History(const std::string& owner, const std::string& id,
+                                                              std::uint32_t limit);
+
+  // Runs `request` in session `id` of `owner`. callbacks.on_done is called
+  // exactly once: with the run's result (and result.session), or at once
+  // with INVALID_REQUEST (no such session) or QUEUE_FULL (busy). The
+  // callbacks' session fields are the manager's own.
+  void Run(const std::string& owner, const std::string& id, api::ExecuteRequest request,
+           Supervisor::Callbacks callbacks);
+
+  // Deletes the sessions unused past their TTL (none that is running);
+  // how many.
+  StatusOr<std::size_t> ExpireNow();
+
+  void set_policy(const policy::SessionPolicy& policy) { policy_ = policy; }
+
+ private:
+  struct Pending {
+    std::string owner;
+    api::ExecuteRequest request;
+    Supervisor::Callbacks callbacks;
+  };
+  struct Slot {
+    bool running = false;
+    std::deque<Pending> waiting;
+  };
+
+  void Start(const std::string& id, Pending run);
+  void Finish(const std::string& id, const std::string& code, api::ExecutionResult result, const std::string& out,
+              Supervisor::DoneCallback done);
+  std::int64_t Now() const { return now_(); }
+
+  Supervisor& supervisor_;
+  std::unique_ptr<SessionStore> store_;
+  policy::SessionPolicy policy_;
+  Clock now_;
+  std::unordered_map<std::string, Slot> slots_;  // sessions running or waited for
+};
+
+// "se_" and 32 hex digits from the kernel's random source.
+std::string NewSessionId();
+
+}  // namespace stockade::supervisor
