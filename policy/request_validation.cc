@@ -196,6 +196,22 @@ std::optional<NestingExcess> FindNestingExcess(std::string_view code, std::uint3
 }
 
 std::optional<Rejection> ValidateRequest(const api::ExecuteRequest& request, const Policy& policy) {
+  // The file name is shown in stacks and errors, and the standard library's
+  // own frames go by "prelude" (they are dropped from stacks by that name).
+  const std::string& filename = request.filename();
+  if (filename.size() > kMaxFilenameBytes) {
+    return Rejection{api::INVALID_REQUEST,
+                     "filename is " + std::to_string(filename.size()) + " bytes; at most " +
+                         std::to_string(kMaxFilenameBytes)};
+  }
+  for (unsigned char c : filename) {
+    if (c < 0x20 || c == 0x7f) {
+      return Rejection{api::INVALID_REQUEST, "filename must not hold control characters"};
+    }
+  }
+  if (filename == "prelude" || FindInvalidUtf8(filename) != std::string_view::npos) {
+    return Rejection{api::INVALID_REQUEST, "filename must be valid UTF-8 and not \"prelude\" (reserved)"};
+  }
   const auto language = ParseLanguage(request.language());
   if (!language) {
     return Rejection{api::INVALID_REQUEST, "language must be \"javascript\" or \"typescript\""};

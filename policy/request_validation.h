@@ -23,6 +23,9 @@ struct Rejection {
   std::string detail;
 };
 
+// A request's filename (shown in stacks) is at most this long.
+constexpr std::size_t kMaxFilenameBytes = 256;
+
 std::optional<Rejection> ValidateRequest(const api::ExecuteRequest& request, const Policy& policy);
 
 // Offset of the first byte that breaks UTF-8 well-formedness, or npos.

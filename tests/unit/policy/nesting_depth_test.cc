@@ -64,5 +64,24 @@ TEST(NestingDepth, ValidateRequestRefusesWithTheLineAndThePolicysLimit) {
   EXPECT_FALSE(ValidateRequest(deep, *policy));
 }
 
+// The filename shows in stacks, and "prelude" names the standard
+// library's frames, which stacks leave out.
+TEST(RequestValidation, FilenamesAreShortPrintableAndNotReserved) {
+  auto policy = LoadPolicy("default");
+  ASSERT_TRUE(policy.ok());
+  for (const std::string& bad : {std::string("prelude"), std::string("a\nb.js"), std::string(300, 'f'), std::string("\xff.js")}) {
+    api::ExecuteRequest r;
+    r.set_code("1");
+    r.set_filename(bad);
+    auto rejected = ValidateRequest(r, *policy);
+    ASSERT_TRUE(rejected) << bad;
+    EXPECT_EQ(rejected->status, api::INVALID_REQUEST);
+  }
+  api::ExecuteRequest ok;
+  ok.set_code("1");
+  ok.set_filename("report (1).ts");
+  EXPECT_FALSE(ValidateRequest(ok, *policy));
+}
+
 }  // namespace
 }  // namespace stockade::policy
