@@ -96,7 +96,14 @@ void CheckSubmit(const api::ExecuteRequest& run, const policy::Policy& p) {
   const auto language = policy::ParseLanguage(run.language());
   const bool language_ok =
       language && (*language == policy::Language::kJavaScript || p.lowering().enabled());
-  const bool admissible = language_ok && !too_large && policy::FindInvalidUtf8(code) == std::string::npos &&
+  // The filename shows in stacks: short, printable, valid UTF-8, and not
+  // the standard library's own ("prelude").
+  const std::string& filename = run.filename();
+  bool filename_ok = filename.size() <= policy::kMaxFilenameBytes && filename != "prelude" &&
+                     policy::FindInvalidUtf8(filename) == std::string::npos;
+  for (unsigned char c : filename) filename_ok = filename_ok && c >= 0x20 && c != 0x7f;
+  const bool admissible = language_ok && filename_ok && !too_large &&
+                          policy::FindInvalidUtf8(code) == std::string::npos &&
                           code.find('\0') == std::string::npos && !too_deep;
   const auto rejected = policy::ValidateRequest(run, p);
   FUZZ_CHECK(rejected.has_value() != admissible);
