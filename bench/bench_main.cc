@@ -187,38 +187,33 @@ void Throughput(sup::Supervisor& s, int callers) {
   std::printf("throughput, %d callers               %8.0f executions/s\n", callers, done.load() / secs);
 }
 
+// The scripts the build's profile-guided optimisation trains on
+// (worker/pgo/), read from the source tree: the bench measures what the
+// build optimised for, and the two never drift apart.
+std::string PgoScript(const char* name) {
+  const std::string path = std::string(STOCKADE_SOURCE_DIR) + "/worker/pgo/" + name;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    std::fprintf(stderr, "stockade-bench: cannot read %s\n", path.c_str());
+    std::exit(1);
+  }
+  std::string text;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  std::fclose(f);
+  return text;
+}
+
 // An agent-style script (2,000 records built, grouped, sorted, summarised,
 // stringified; ES5): the round trip and the worker's CPU time per run.
-constexpr char kAgentScript[] = R"js(
-var records = [];
-for (var i = 0; i < 2000; i++) {
-  records.push({ id: i, name: 'item-' + i, group: 'g' + (i % 17), price: (i * 37) % 1000 / 10,
-                 tags: ['a', 'b', String(i % 5)], active: i % 3 !== 0 });
-}
-var groups = {};
-records.forEach(function (r) {
-  if (!r.active) return;
-  var g = groups[r.group] || (groups[r.group] = { count: 0, total: 0, names: [] });
-  g.count++;
-  g.total += r.price;
-  if (g.names.length < 3) g.names.push(r.name);
-});
-var summary = Object.keys(groups).map(function (k) {
-  var g = groups[k];
-  return { group: k, count: g.count, avg: Math.round(g.total / g.count * 100) / 100, sample: g.names.join(',') };
-}).sort(function (a, b) { return b.avg - a.avg || (a.group < b.group ? -1 : 1); });
-var text = JSON.stringify(summary);
-var byTag = records.filter(function (r) { return r.tags.indexOf('3') >= 0; }).length;
-console.log('groups', summary.length, 'tagged', byTag);
-({ top: summary.slice(0, 3), bytes: text.length });
-)js";
 
 void AgentScript(sup::Supervisor& s) {
-  for (int i = 0; i < 20; ++i) s.Run(Req(kAgentScript));
+  const std::string agent = PgoScript("agent.js");
+  for (int i = 0; i < 20; ++i) s.Run(Req(agent));
   std::vector<double> round, cpu;
   for (int i = 0; i < 300; ++i) {
     const auto t0 = Clock::now();
-    ExecutionResult r = s.Run(Req(kAgentScript));
+    ExecutionResult r = s.Run(Req(agent));
     round.push_back(Us(Clock::now() - t0));
     cpu.push_back(static_cast<double>(r.metrics().cpu_time_us()));
     if (r.status() != stockade::api::OK) {
@@ -274,23 +269,6 @@ async function main() {
 main();
 )js";
 
-// The same program as an agent would have written it in ES5, for the fast
-// path.
-constexpr char kModernScriptEs5[] = R"js(
-var rows = [];
-for (var i = 0; i < 200; i++) rows.push({ id: i, group: 'g' + (i % 7), score: (i * 37) % 101 });
-function Stats() { this.n = 0; this.sum = 0; }
-Stats.prototype.add = function (x) { this.n++; this.sum += x; return this; };
-Stats.prototype.mean = function () { return this.n ? this.sum / this.n : 0; };
-var byGroup = {}, order = [];
-rows.forEach(function (r) {
-  if (!byGroup[r.group]) { byGroup[r.group] = new Stats(); order.push(r.group); }
-  byGroup[r.group].add(r.score);
-});
-var summary = order.map(function (g) { return { group: g, mean: Math.round(byGroup[g].mean()) }; });
-var best = summary.reduce(function (a, b) { return b.mean > a.mean ? b : a; }, summary[0]);
-({ top: best.group, rest: { mean: best.mean }, n: summary.length, label: best.group + ':' + best.mean });
-)js";
 
 void LoweringCost() {
   auto s = Start(2);
@@ -323,11 +301,13 @@ void LoweringCost() {
     if (x.status() != stockade::api::OK || x.lowered()) std::abort();
     return Us(Clock::now() - t0);
   };
+  // The same program as an agent would have written it in ES5.
+  const std::string es5_program = PgoScript("stats_es5.js");
   std::vector<double> es5, as_es5;
   for (int i = 0; i < 300; ++i) {
     cached.push_back(run(kModernScript).first);
     as_es5.push_back(direct(lowered));
-    es5.push_back(direct(kModernScriptEs5));
+    es5.push_back(direct(es5_program));
   }
   Summary u = Summarize(uncached), c = Summarize(compile), h = Summarize(cached), e = Summarize(es5),
           l = Summarize(as_es5);

@@ -8,50 +8,12 @@
 #include <vector>
 
 #include "worker/deadline.h"
-#include "worker/interpreter.h"
+#include "tests/unit/worker/interpreter_fixture.h"
 
 namespace stockade::worker {
 namespace {
 
-class CollectSink final : public FrameSink {
- public:
-  bool Send(const wire::WorkerFrame& frame) override {
-    for (const auto& line : frame.console().lines()) lines.push_back(line.text());
-    return true;
-  }
-  std::vector<std::string> lines;
-};
-
-class EventLoopTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto created = Interpreter::Create(64u << 20, &sink_);
-    ASSERT_TRUE(created.ok()) << created.status().message();
-    interp_ = std::move(created).value();
-  }
-
-  wire::Result Run(const std::string& code, std::uint32_t timeout_ms = 2000) {
-    wire::Execute ex;
-    ex.set_code(code);
-    ex.mutable_limits()->set_timeout_ms(timeout_ms);
-    ex.mutable_limits()->set_memory_bytes(32u << 20);
-    ex.mutable_limits()->set_output_bytes(1u << 20);
-    ex.mutable_limits()->set_result_bytes(1u << 20);
-    wire::Result r;
-    interp_->Run(ex, &r);
-    EXPECT_TRUE(interp_->PrepareNext().ok());
-    return r;
-  }
-
-  std::string Value(const std::string& code) {
-    wire::Result r = Run(code);
-    EXPECT_EQ(r.status(), api::OK) << code << " -> " << r.detail();
-    return r.value_json();
-  }
-
-  CollectSink sink_;
-  std::unique_ptr<Interpreter> interp_;
-};
+using EventLoopTest = InterpreterTest;
 
 TEST_F(EventLoopTest, TheStandardLibraryAgentsUseIsThere) {
   EXPECT_EQ(Value("var m = new Map([['a', 1]]); m.set('b', 2);"

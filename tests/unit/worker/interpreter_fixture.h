@@ -1,6 +1,6 @@
 // A fixture for in-process tests of a worker's interpreter: one
 // Interpreter (an ordinary worker's, 64 MiB heap) whose runs' console
-// frames are dropped, and Value(code), which runs code as a request would
+// lines are kept (sink_.lines), and Value(code), which runs code as a request would
 // and expects it to answer OK. No seccomp: nothing here confines.
 #pragma once
 
@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "worker/interpreter.h"
 
@@ -55,6 +56,16 @@ class NullSink final : public FrameSink {
   bool Send(const wire::WorkerFrame&) override { return true; }
 };
 
+// Keeps the text of every console line the runs send.
+class LineSink final : public FrameSink {
+ public:
+  bool Send(const wire::WorkerFrame& frame) override {
+    for (const auto& line : frame.console().lines()) lines.push_back(line.text());
+    return true;
+  }
+  std::vector<std::string> lines;
+};
+
 class InterpreterTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -86,7 +97,7 @@ class InterpreterTest : public ::testing::Test {
     return r.value_json();
   }
 
-  NullSink sink_;
+  LineSink sink_;
   std::unique_ptr<Interpreter> interp_;
 };
 

@@ -1,6 +1,6 @@
 // In-process tests of the interpreter: completion values, JSON encoding and
 // error reports. No seccomp here (never in the test process).
-#include "worker/interpreter.h"
+#include "tests/unit/worker/interpreter_fixture.h"
 #include "worker/script_error.h"
 
 #include <gtest/gtest.h>
@@ -11,36 +11,17 @@
 namespace stockade::worker {
 namespace {
 
-class CollectSink final : public FrameSink {
- public:
-  bool Send(const wire::WorkerFrame& frame) override {
-    frames.push_back(frame);
-    return true;
-  }
-  std::vector<wire::WorkerFrame> frames;
-};
-
-class InterpreterTest : public ::testing::Test {
+// The fixture's runs, each with its own execution id (echoed back) and a
+// file name the stacks show.
+class InterpreterTest : public worker::InterpreterTest {
  protected:
-  void SetUp() override {
-    auto created = Interpreter::Create(64u << 20, &sink_);
-    ASSERT_TRUE(created.ok()) << created.status().message();
-    interp_ = std::move(created).value();
-  }
-
   wire::Result Run(const std::string& code, std::uint32_t timeout_ms = 2000) {
     wire::Execute ex;
     ex.set_execution_id(++id_);
     ex.set_code(code);
     ex.set_filename("t.js");
-    ex.mutable_limits()->set_timeout_ms(timeout_ms);
-    ex.mutable_limits()->set_memory_bytes(32u << 20);
-    ex.mutable_limits()->set_output_bytes(1u << 20);
-    ex.mutable_limits()->set_result_bytes(1u << 20);
-    wire::Result r;
-    interp_->Run(ex, &r);
+    wire::Result r = worker::InterpreterTest::Run(ex, timeout_ms);
     EXPECT_EQ(r.execution_id(), id_);
-    EXPECT_TRUE(interp_->PrepareNext().ok());
     return r;
   }
 
@@ -50,8 +31,6 @@ class InterpreterTest : public ::testing::Test {
     return r.value_json();
   }
 
-  CollectSink sink_;
-  std::unique_ptr<Interpreter> interp_;
   std::uint64_t id_ = 0;
 };
 
