@@ -5,9 +5,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <future>
+#include <memory>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -25,6 +28,9 @@
 #include "supervisor/confine/init_process.h"
 #include "supervisor/common/log.h"
 #include "supervisor/pool/supervisor.h"
+#include "supervisor/sessions/session_manager.h"
+#include "supervisor/sessions/session_store.h"
+#include "supervisor/sessions/state_dir.h"
 
 namespace stockade::supervisor {
 namespace {
@@ -45,15 +51,20 @@ constexpr char kUsage[] =
     "  --log-level L     debug|info|warn|error|off (default info)\n"
     "  --subreaper       act as init (reap orphans) even when not PID 1\n"
     "  --log-code        include each execution's code (first 4 KiB) in its log line\n"
+    "  --state-dir DIR   where sessions are kept (default: the policy's daemon.state_dir,\n"
+    "                    /var/lib/stockade); made 0700 if missing\n"
+    "  --reset-state     move an unusable session store aside (DIR/sessions.db.unusable-T)\n"
+    "                    and start with no sessions, instead of refusing to start\n"
     "  --print-config    print the effective policy and exit\n";
 
 struct ServeFlags {
   std::vector<std::string> listen;
-  std::string api_keys, policy, worker;
+  std::string api_keys, policy, worker, state_dir;
   std::optional<std::uint32_t> pool_size;
   bool subreaper = false;
   bool log_code = false;
   bool print_config = false;
+  bool reset_state = false;
 };
 
 int Usage(const std::string& error) {
@@ -128,14 +139,20 @@ int ServeCommand(int argc, char** argv) {
       f.subreaper = true;
     } else if (arg == "--log-code") {
       f.log_code = true;
+    } else if (arg == "--reset-state") {
+      f.reset_state = true;
     } else if (arg == "--listen" || arg == "--api-keys" || arg == "--policy" || arg == "--worker" ||
-               arg == "--log-level" || arg == "--pool-size") {
+               arg == "--log-level" || arg == "--pool-size" || arg == "--state-dir") {
       const char* v = value();
       if (!v) return Usage(arg + " needs a value");
       if (arg == "--listen") f.listen.push_back(v);
       if (arg == "--api-keys") f.api_keys = v;
       if (arg == "--policy") f.policy = v;
       if (arg == "--worker") f.worker = v;
+      if (arg == "--state-dir") {
+        if (*v == '\0') return Usage("--state-dir needs a directory");
+        f.state_dir = v;
+      }
       if (arg == "--log-level") {
         LogLevel level;
         if (!ParseLogLevel(v, &level)) return Usage("bad --log-level " + std::string(v));
@@ -188,6 +205,36 @@ int ServeCommand(int argc, char** argv) {
   // SIGTERM, SIGINT and SIGHUP are taken by an asio::signal_set on the io
   // thread (its handler only writes to a pipe, whichever thread it runs on).
 
+  // The session store, before any worker starts: a store that cannot be
+  // used stops the daemon here with the file named (never a silent reset).
+  // Only the default directory may be missing its permissions (a user's
+  // `stockade serve` without root): then the daemon serves without sessions
+  // and says why, in its log and in each session request's answer.
+  std::optional<StateDir> state_dir;
+  std::unique_ptr<SessionStore> session_store;
+  std::string sessions_off;
+  {
+    const std::string dir = f.state_dir.empty() ? policy->daemon().state_dir() : f.state_dir;
+    auto opened = StateDir::Open(dir);
+    if (!opened.ok()) {
+      if (!f.state_dir.empty()) {
+        Log(LogLevel::kError, "start_failed", {{"error", opened.status().message()}});
+        return 1;
+      }
+      sessions_off = "this daemon keeps no sessions: " + opened.status().message() +
+                     " (start it with --state-dir DIR)";
+      Log(LogLevel::kWarn, "sessions_off", {{"detail", sessions_off}});
+    } else {
+      state_dir.emplace(std::move(opened).value());
+      auto store = SessionStore::Open(state_dir->SessionsDb(), f.reset_state);
+      if (!store.ok()) {
+        Log(LogLevel::kError, "start_failed", {{"error", store.status().message()}});
+        return 1;
+      }
+      session_store = std::move(store).value();
+    }
+  }
+
   ReturnLargeBlocks();
   const std::uint64_t fd_limit = RaiseFdLimit();
   const policy::ConnectionCap connection_cap = policy::ConnectionCapFor(*policy, fd_limit);
@@ -214,6 +261,11 @@ int ServeCommand(int argc, char** argv) {
   const bool allow_remote = keys.enabled();
   ApiService api(supervisor, std::move(keys), metrics);
   api.SetLogCode(f.log_code);
+  std::unique_ptr<SessionManager> sessions;
+  if (session_store) {
+    sessions = std::make_unique<SessionManager>(supervisor, std::move(session_store), supervisor.policy().sessions());
+  }
+  api.SetSessions(sessions.get(), sessions_off);
   metrics.WatchMemory(api.store(), api.buffers());
   HttpServer server(supervisor.io(), api, supervisor.policy().daemon(), connection_cap.cap);
   for (const ListenAddress& a : addresses) {
@@ -241,6 +293,7 @@ int ServeCommand(int argc, char** argv) {
       auto reloaded = policy::LoadPolicy(f.policy);
       Status st = reloaded.ok() ? supervisor.ReloadOnIoThread(*reloaded) : reloaded.status();
       if (st.ok()) {
+        if (sessions) sessions->set_policy(supervisor.policy().sessions());
         Log(LogLevel::kInfo, "reload", {{"policy", supervisor.policy().name()},
                                          {"detail", "new workers and runs use the new policy; the HTTP "
                                                     "limits and result retention (daemon.*, except "
@@ -265,7 +318,25 @@ int ServeCommand(int argc, char** argv) {
                           std::chrono::milliseconds(supervisor.policy().daemon().drain_timeout_ms());
     Drain(supervisor.io(), api, deadline, request_stop);
   };
+  // Sessions unused past their TTL go, now and then (a run extends its
+  // session, so a running one never does).
+  asio::steady_timer expiry(supervisor.io());
+  std::function<void()> expire = [&] {
+    if (!sessions) return;
+    auto gone = sessions->ExpireNow();
+    if (!gone.ok()) {
+      Log(LogLevel::kError, "session_store_error", {{"detail", gone.status().message()}});
+    } else if (*gone > 0) {
+      Log(LogLevel::kInfo, "sessions_expired", {{"count", static_cast<std::uint64_t>(*gone)}});
+    }
+    const std::uint64_t ttl_ms = std::uint64_t{supervisor.policy().sessions().ttl_seconds()} * 1000;
+    expiry.expires_after(std::chrono::milliseconds(std::clamp<std::uint64_t>(ttl_ms / 10, 1000, 60000)));
+    expiry.async_wait([&](boost::system::error_code ec) {
+      if (!ec) expire();
+    });
+  };
   asio::post(supervisor.io(), [&] {
+    expire();
     server.Start();
     signals.async_wait(on_signal);
     std::string bound;
@@ -280,6 +351,7 @@ int ServeCommand(int argc, char** argv) {
          {"seccomp", supervisor.confinement().seccomp_mode()},
          {"cgroup", supervisor.confinement().cgroup()},
          {"identity", supervisor.confinement().identity()},
+         {"sessions", state_dir ? state_dir->SessionsDb() : std::string("off")},
          {"pid1", getpid() == 1 || RunningUnderStockadeInit()}});
   });
   stop.get_future().wait();

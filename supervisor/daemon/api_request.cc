@@ -18,6 +18,7 @@ StatusOr<CreateRequest> DecodeCreateRequest(std::string_view body) {
   out.run.set_code(std::move(*request.mutable_code()));
   out.run.set_filename(request.filename());
   out.run.set_language(request.language());
+  out.run.set_session_id(request.session_id());
   *out.run.mutable_limits() = request.limits();
   out.wait = !request.has_wait() || request.wait();
   return out;

@@ -267,6 +267,7 @@ awaitable<ApiReply> ApiService::Route(HttpRequest req, ByteBudget::Lease* body) 
     owner = *name;
   }
 
+  if (parts.size() >= 2 && parts[1] == "sessions") co_return SessionRoute(req, parts, owner);
   if (parts.size() == 2 && parts[1] == "executions") {
     if (method != http::verb::post) co_return Error(req, 405, api::INVALID_REQUEST, "use POST");
     co_return co_await CreateExecution(req, body, owner);
@@ -323,6 +324,9 @@ awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Le
                     1000);
   }
 
+  const bool in_session = !decoded->run.session_id().empty();
+  if (in_session && !sessions_) co_return Error(req, 503, api::INTERNAL, sessions_off_);
+
   std::shared_ptr<ExecutionRecord> record = store_.Create(owner);
   ++in_flight_;
   api::ExecuteRequest run = std::move(decoded->run);
@@ -360,13 +364,21 @@ awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Le
     Log(LogLevel::kInfo, "execution_finished", fields);
     store_.Finish(*record, std::move(result));
   };
-  record->execution_id = supervisor_.Submit(std::move(run), std::move(callbacks));
+  if (in_session) {
+    SubmitInSession(record, std::move(run), std::move(callbacks));
+  } else {
+    record->execution_id = supervisor_.Submit(std::move(run), std::move(callbacks));
+  }
   Log(LogLevel::kDebug, "execution_accepted", {{"execution", record->id}, {"key", owner}});
 
   // Submit posts to this thread: one turn later the pool has either taken
   // the run or refused it, and a refusal becomes an HTTP error at once.
   co_await asio::post(supervisor_.io(), asio::use_awaitable);
   if (record->state == api::DONE) {
+    if (std::optional<ApiReply> refused = SessionRejectionFor(req, record->result)) {
+      store_.Forget(*record);
+      co_return std::move(*refused);
+    }
     ApiReply rejected = RejectionFor(req, record->result);
     if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) {
       store_.Forget(*record);
@@ -375,6 +387,10 @@ awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Le
   }
   if (!decoded->wait) co_return ExecutionReply(req, 202, *record);
   while (record->state != api::DONE) co_await AwaitChange(record);
+  if (std::optional<ApiReply> refused = SessionRejectionFor(req, record->result)) {
+    store_.Forget(*record);
+    co_return std::move(*refused);
+  }
   ApiReply rejected = RejectionFor(req, record->result);
   if (rejected.response.result_int() != 0 && rejected.response.result_int() != 200) {
     store_.Forget(*record);
@@ -396,15 +412,23 @@ awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Le
 awaitable<ApiReply> ApiService::CancelExecution(const HttpRequest& req,
                                                 std::shared_ptr<ExecutionRecord> record) {
   if (record->state != api::DONE) {
-    supervisor_.CancelOnIoThread(record->execution_id);
+    Cancel(*record);
     // Killing a worker takes milliseconds; answer with the final state.
     while (record->state != api::DONE) co_await AwaitChange(record);
   }
   co_return ExecutionReply(req, 200, *record);
 }
 
+void ApiService::Cancel(const ExecutionRecord& record) {
+  if (record.session_ticket != 0) {
+    if (sessions_) sessions_->Cancel(record.session_ticket);
+  } else {
+    supervisor_.CancelOnIoThread(record.execution_id);
+  }
+}
+
 void ApiService::CancelAll() {
-  for (const auto& record : store_.Unfinished()) supervisor_.CancelOnIoThread(record->execution_id);
+  for (const auto& record : store_.Unfinished()) Cancel(*record);
 }
 
 ApiReply ApiService::Readyz(const HttpRequest& req) {

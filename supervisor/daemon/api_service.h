@@ -7,6 +7,10 @@
 // complete response or, for GET /v1/executions/{id}/events, a record to
 // stream as Server-Sent Events; the HTTP server owns the wire.
 //
+// Sessions (/v1/sessions, and executions with "sessionId") go to a
+// SessionManager when the daemon has a session store; without one they
+// answer 503 with the reason (session_api.cc).
+//
 // Runs on the supervisor's io thread.
 #pragma once
 
@@ -16,7 +20,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
@@ -28,6 +34,7 @@
 #include "supervisor/daemon/daemon_metrics.h"
 #include "supervisor/daemon/execution_store.h"
 #include "supervisor/pool/supervisor.h"
+#include "supervisor/sessions/session_manager.h"
 
 namespace stockade::supervisor {
 
@@ -71,6 +78,13 @@ class ApiService {
   HttpResponse ErrorReply(unsigned http_status, api::Status status, const std::string& message,
                           unsigned version, bool keep_alive) const;
 
+  // Serve sessions through `sessions` (owned by the caller, outliving this);
+  // or, with nullptr, answer session requests 503 with `why_off`.
+  void SetSessions(SessionManager* sessions, std::string why_off = "") {
+    sessions_ = sessions;
+    sessions_off_ = std::move(why_off);
+  }
+
   void SetDraining() { draining_ = true; }
   // --log-code: execution_finished log lines carry the code (first 4 KiB).
   // Off by default: code may hold secrets, and logs travel further than results.
@@ -104,6 +118,17 @@ class ApiService {
                                                    const std::string& owner);
   boost::asio::awaitable<ApiReply> CancelExecution(const HttpRequest& req,
                                                    std::shared_ptr<ExecutionRecord> record);
+  // /v1/sessions... (session_api.cc); parts[1] is "sessions".
+  ApiReply SessionRoute(const HttpRequest& req, const std::vector<std::string_view>& parts,
+                        const std::string& owner);
+  // Starts `run` in its session; the SessionManager's immediate refusals
+  // reach `record` as results without result.session.
+  void SubmitInSession(std::shared_ptr<ExecutionRecord> record, api::ExecuteRequest run,
+                       Supervisor::Callbacks callbacks);
+  // The HTTP answer for a refusal of the session itself (no such session
+  // 404, busy 409); nullopt for any other result.
+  std::optional<ApiReply> SessionRejectionFor(const HttpRequest& req, const api::ExecutionResult& result);
+  void Cancel(const ExecutionRecord& record);
   ApiReply Readyz(const HttpRequest& req);
   // `owner`: whose share of the buffer budget a large reply is held in.
   ApiReply Json(const HttpRequest& req, unsigned http_status, const google::protobuf::Message& body,
@@ -115,6 +140,8 @@ class ApiService {
   ApiReply RejectionFor(const HttpRequest& req, const api::ExecutionResult& result);
 
   Supervisor& supervisor_;
+  SessionManager* sessions_ = nullptr;
+  std::string sessions_off_ = "this daemon keeps no sessions";
   ApiKeys keys_;
   DaemonMetrics& metrics_;
   ExecutionStore store_;

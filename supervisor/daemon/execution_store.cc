@@ -54,10 +54,12 @@ const char* GoneReasonName(GoneReason reason) {
 
 std::string NewExecutionId() { return RandomId("ex_"); }
 
-std::string Rfc3339Now() {
-  const std::time_t now = std::time(nullptr);
+std::string Rfc3339Now() { return Rfc3339(static_cast<std::int64_t>(std::time(nullptr)) * 1000); }
+
+std::string Rfc3339(std::int64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
-  gmtime_r(&now, &tm);
+  gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;

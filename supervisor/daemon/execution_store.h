@@ -47,6 +47,7 @@ struct ExecutionRecord {
   }
   std::string id;
   std::uint64_t execution_id = 0;  // the pool's id, for Cancel
+  std::uint64_t session_ticket = 0;  // a run in a session: SessionManager's, for Cancel
   std::string owner;               // API key name ("" without auth)
   api::ExecutionState state = api::QUEUED;
   // Lines streamed while the run goes on. Once DONE they are the result's
@@ -174,6 +175,7 @@ class ExecutionStore {
 
 std::string NewExecutionId();
 std::string Rfc3339Now();
+std::string Rfc3339(std::int64_t unix_ms);  // to the second, UTC
 // Bytes a finished record holds (its result, its strings, and a fixed
 // allowance for the record, the maps and lists that index it).
 std::uint64_t RetainedBytes(const ExecutionRecord& record);

@@ -85,8 +85,9 @@ StatusOr<SessionRecord> SessionManager::Create(const std::string& owner) {
   return s;
 }
 
-StatusOr<std::optional<SessionRecord>> SessionManager::Get(const std::string& owner, const std::string& id) {
-  STOCKADE_ASSIGN_OR_RETURN(std::optional<SessionRecord> s, store_->Get(id));
+StatusOr<std::optional<SessionRecord>> SessionManager::Get(const std::string& owner, const std::string& id,
+                                                           bool with_state) {
+  STOCKADE_ASSIGN_OR_RETURN(std::optional<SessionRecord> s, store_->Get(id, with_state));
   if (s && s->owner != owner) s.reset();  // another key's: it does not exist for this one
   return s;
 }
@@ -112,37 +113,67 @@ StatusOr<std::optional<std::vector<HistoryRecord>>> SessionManager::History(cons
   return std::optional<std::vector<HistoryRecord>>(std::move(h));
 }
 
-void SessionManager::Run(const std::string& owner, const std::string& id, api::ExecuteRequest request,
-                         Supervisor::Callbacks callbacks) {
+std::uint64_t SessionManager::Run(const std::string& owner, const std::string& id, api::ExecuteRequest request,
+                                  Supervisor::Callbacks callbacks) {
   auto found = Get(owner, id);
   if (!found.ok()) {
     callbacks.on_done(Answer(api::INTERNAL, found.status().message()));
-    return;
+    return 0;
   }
   if (!*found) {
     callbacks.on_done(Answer(api::INVALID_REQUEST, "no session " + id));
-    return;
+    return 0;
   }
   Slot& slot = slots_[id];
+  const std::uint64_t ticket = next_ticket_++;
   if (slot.running) {
     if (slot.waiting.size() >= policy_.max_waiting()) {
       callbacks.on_done(Answer(api::QUEUE_FULL, "session " + id + " is busy: " +
                                                     std::to_string(slot.waiting.size()) +
                                                     " requests already wait for its running one "
                                                     "(sessions.max_waiting)"));
-      return;
+      return 0;
     }
-    slot.waiting.push_back(Pending{owner, std::move(request), std::move(callbacks)});
+    tickets_[ticket] = id;
+    slot.waiting.push_back(Pending{ticket, owner, std::move(request), std::move(callbacks)});
+    return ticket;
+  }
+  tickets_[ticket] = id;
+  slot.running = true;
+  Start(id, Pending{ticket, owner, std::move(request), std::move(callbacks)});
+  return ticket;
+}
+
+void SessionManager::Cancel(std::uint64_t ticket) {
+  auto t = tickets_.find(ticket);
+  if (t == tickets_.end()) return;
+  auto it = slots_.find(t->second);
+  if (it == slots_.end()) return;
+  Slot& slot = it->second;
+  if (slot.running && slot.running_ticket == ticket) {
+    supervisor_.CancelOnIoThread(slot.running_execution);
     return;
   }
-  slot.running = true;
-  Start(id, Pending{owner, std::move(request), std::move(callbacks)});
+  for (auto w = slot.waiting.begin(); w != slot.waiting.end(); ++w) {
+    if (w->ticket != ticket) continue;
+    Supervisor::DoneCallback done = std::move(w->callbacks.on_done);
+    api::ExecutionResult r = Answer(api::CANCELLED, "cancelled while it waited for session " + t->second);
+    r.mutable_session()->set_id(t->second);
+    slot.waiting.erase(w);
+    tickets_.erase(t);
+    done(std::move(r));
+    return;
+  }
 }
 
 void SessionManager::Start(const std::string& id, Pending run) {
   // The state as the run before this one left it.
-  auto found = Get(run.owner, id);
+  Slot& slot = slots_[id];
+  slot.running_ticket = run.ticket;
+  slot.running_execution = 0;
+  auto found = Get(run.owner, id, /*with_state=*/true);
   if (!found.ok() || !*found) {
+    tickets_.erase(run.ticket);
     run.callbacks.on_done(found.ok() ? Answer(api::INVALID_REQUEST, "no session " + id + " (deleted)")
                                      : Answer(api::INTERNAL, found.status().message()));
     Finish(id, "", api::ExecutionResult(), "", nullptr);
@@ -155,11 +186,12 @@ void SessionManager::Start(const std::string& id, Pending run) {
   run.callbacks.session_in = std::move((*found)->state);
   run.callbacks.capture_session = true;
   run.callbacks.on_session_out = [out](std::string s) { *out = std::move(s); };
-  run.callbacks.on_done = [this, id, code = std::move(code), out, done = std::move(done)](
+  run.callbacks.on_done = [this, id, ticket = run.ticket, code = std::move(code), out, done = std::move(done)](
                               api::ExecutionResult r) mutable {
+    tickets_.erase(ticket);
     Finish(id, code, std::move(r), *out, std::move(done));
   };
-  supervisor_.Submit(std::move(run.request), std::move(run.callbacks));
+  slot.running_execution = supervisor_.Submit(std::move(run.request), std::move(run.callbacks));
 }
 
 void SessionManager::Finish(const std::string& id, const std::string& code, api::ExecutionResult result,
@@ -195,13 +227,17 @@ void SessionManager::Finish(const std::string& id, const std::string& code, api:
       }
     }
     result.mutable_session()->set_committed(new_state.has_value());
+    // A request that never ran leaves no trace in the session.
+    const bool ran = result.status() != api::INVALID_REQUEST && result.status() != api::QUEUE_FULL;
     HistoryRecord record;
     record.at_ms = Now();
     record.code = code;
     record.result = result.SerializeAsString();
     const auto committed =
-        store_->CommitRun(id, new_state, variables_json, std::move(record),
-                          Now() + static_cast<std::int64_t>(policy_.ttl_seconds()) * 1000, policy_.history_records());
+        ran ? store_->CommitRun(id, new_state, variables_json, std::move(record),
+                                Now() + static_cast<std::int64_t>(policy_.ttl_seconds()) * 1000,
+                                policy_.history_records())
+            : StatusOr<std::uint64_t>(std::uint64_t{0});
     if (!committed.ok()) {
       result.mutable_session()->set_committed(false);
       Log(LogLevel::kWarn, "session_commit_failed", {{"session", id}, {"detail", committed.status().message()}});

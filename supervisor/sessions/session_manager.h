@@ -42,8 +42,10 @@ class SessionManager {
   // A new session of `owner`; an error when the owner or everyone has as
   // many as the policy allows.
   StatusOr<SessionRecord> Create(const std::string& owner);
-  // The session if it exists and is `owner`'s (metadata and state).
-  StatusOr<std::optional<SessionRecord>> Get(const std::string& owner, const std::string& id);
+  // The session if it exists and is `owner`'s: metadata, and the state
+  // with `with_state`.
+  StatusOr<std::optional<SessionRecord>> Get(const std::string& owner, const std::string& id,
+                                             bool with_state = false);
   StatusOr<std::vector<SessionRecord>> List(const std::string& owner, const std::string& after_id,
                                             std::uint32_t limit);
   // False when there is no such session of `owner`. A run in progress
@@ -55,11 +57,18 @@ class SessionManager {
                                                               std::uint32_t limit);
 
   // Runs `request` in session `id` of `owner`. callbacks.on_done is called
-  // exactly once: with the run's result (and result.session), or at once
-  // with INVALID_REQUEST (no such session) or QUEUE_FULL (busy). The
-  // callbacks' session fields are the manager's own.
-  void Run(const std::string& owner, const std::string& id, api::ExecuteRequest request,
-           Supervisor::Callbacks callbacks);
+  // exactly once: with the run's result (and result.session), or at once,
+  // without result.session, with INVALID_REQUEST (no such session) or
+  // QUEUE_FULL (busy). The callbacks' session fields are the manager's own.
+  // Results of requests that never ran (refused by validation or a full
+  // pool, cancelled while waiting) are not recorded in the history. The
+  // ticket names the run for Cancel; 0 when it was answered at once.
+  std::uint64_t Run(const std::string& owner, const std::string& id, api::ExecuteRequest request,
+                    Supervisor::Callbacks callbacks);
+  // Cancels a run: one waiting for its session is answered CANCELLED at
+  // once; a running one is cancelled as Supervisor::Cancel does (recorded,
+  // session unchanged). A finished or unknown ticket: nothing.
+  void Cancel(std::uint64_t ticket);
 
   // Deletes the sessions unused past their TTL (none that is running);
   // how many.
@@ -69,12 +78,15 @@ class SessionManager {
 
  private:
   struct Pending {
+    std::uint64_t ticket = 0;
     std::string owner;
     api::ExecuteRequest request;
     Supervisor::Callbacks callbacks;
   };
   struct Slot {
     bool running = false;
+    std::uint64_t running_ticket = 0;
+    std::uint64_t running_execution = 0;  // Supervisor's id of the running one
     std::deque<Pending> waiting;
   };
 
@@ -88,6 +100,8 @@ class SessionManager {
   policy::SessionPolicy policy_;
   Clock now_;
   std::unordered_map<std::string, Slot> slots_;  // sessions running or waited for
+  std::unordered_map<std::uint64_t, std::string> tickets_;  // runs not yet finished -> session
+  std::uint64_t next_ticket_ = 1;
 };
 
 // "se_" and 32 hex digits from the kernel's random source.

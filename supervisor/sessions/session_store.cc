@@ -1,7 +1,9 @@
 #include "supervisor/sessions/session_store.h"
 
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
@@ -90,7 +92,8 @@ SessionRecord RowToSession(const Statement& s, bool with_state) {
   r.expires_ms = s.Int(4);
   r.executions = static_cast<std::uint64_t>(s.Int(5));
   r.variables_json = s.Bytes(6);
-  if (with_state) r.state = s.Bytes(7);
+  r.state_bytes = static_cast<std::uint64_t>(s.Int(7));
+  if (with_state) r.state = s.Bytes(8);
   return r;
 }
 
@@ -156,19 +159,34 @@ std::string OpenChecked(const std::string& path, sqlite3** out) {
   return "";
 }
 
+// States and history are the tenants' data: the file is made 0600 before
+// SQLite opens it, since SQLite gives its -wal and -shm files the main
+// file's mode.
+Status MakePrivate(const std::string& path) {
+  if (path == ":memory:") return Status::Ok();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return ErrnoError("session store " + path);
+  const int rc = ::fchmod(fd, 0600);
+  ::close(fd);
+  if (rc != 0) return ErrnoError("session store " + path);
+  for (const char* suffix : {"-wal", "-shm"}) ::chmod((path + suffix).c_str(), 0600);
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(const std::string& path, bool reset) {
+  STOCKADE_RETURN_IF_ERROR(MakePrivate(path));
   sqlite3* db = nullptr;
   std::string why = OpenChecked(path, &db);
   if (!why.empty() && reset && path != ":memory:") {
     const std::string aside = path + ".unusable-" + std::to_string(std::time(nullptr));
     if (std::rename(path.c_str(), aside.c_str()) != 0) return ErrnoError("session store: moving " + path + " aside");
     for (const char* suffix : {"-wal", "-shm"}) std::rename((path + suffix).c_str(), (aside + suffix).c_str());
+    STOCKADE_RETURN_IF_ERROR(MakePrivate(path));
     why = OpenChecked(path, &db);
   }
   if (!why.empty()) return Status::Error(Unusable(path, why));
-  if (path != ":memory:") chmod(path.c_str(), 0600);  // states and history are the tenants' data
   return std::unique_ptr<SessionStore>(new SessionStore(db, path));
 }
 
@@ -196,13 +214,15 @@ Status SessionStore::Create(const SessionRecord& s) {
   return st.status(path_, "creating a session");
 }
 
-StatusOr<std::optional<SessionRecord>> SessionStore::Get(const std::string& id) {
-  Statement st(db_,
-               "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables, state "
-               "FROM sessions WHERE id = ?");
+StatusOr<std::optional<SessionRecord>> SessionStore::Get(const std::string& id, bool with_state) {
+  // length() of a blob reads its size from the row header, not the blob.
+  Statement st(db_, with_state ? "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables, "
+                                 "length(state), state FROM sessions WHERE id = ?"
+                               : "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables, "
+                                 "length(state) FROM sessions WHERE id = ?");
   st.Text(1, id);
   std::optional<SessionRecord> found;
-  if (st.Step()) found = RowToSession(st, true);
+  if (st.Step()) found = RowToSession(st, with_state);
   STOCKADE_RETURN_IF_ERROR(st.status(path_, "reading a session"));
   return found;
 }
@@ -210,7 +230,7 @@ StatusOr<std::optional<SessionRecord>> SessionStore::Get(const std::string& id) 
 StatusOr<std::vector<SessionRecord>> SessionStore::List(const std::string& owner, const std::string& after_id,
                                                        std::uint32_t limit) {
   Statement st(db_,
-               "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables "
+               "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables, length(state) "
                "FROM sessions WHERE owner = ? AND id > ? ORDER BY id LIMIT ?");
   st.Text(1, owner).Text(2, after_id).Int(3, limit);
   std::vector<SessionRecord> out;

@@ -37,6 +37,7 @@ struct SessionRecord {
   std::int64_t expires_ms = 0;       // last activity + TTL
   std::uint64_t executions = 0;      // runs committed (successful or not)
   std::string state;                 // the worker's encoding; "" for a new session
+  std::uint64_t state_bytes = 0;     // its size (also when `state` was not read)
   std::string variables_json;        // [{"name", "bytes"}], the worker's summary
 };
 
@@ -60,7 +61,8 @@ class SessionStore {
   static constexpr int kSchemaVersion = 1;
 
   Status Create(const SessionRecord& session);
-  StatusOr<std::optional<SessionRecord>> Get(const std::string& id);
+  // Without `with_state`, the metadata only (state_bytes still set).
+  StatusOr<std::optional<SessionRecord>> Get(const std::string& id, bool with_state = true);
   // The owner's sessions in id order, after `after_id` (exclusive), at
   // most `limit`; the state is left out (metadata only).
   StatusOr<std::vector<SessionRecord>> List(const std::string& owner, const std::string& after_id,

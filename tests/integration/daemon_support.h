@@ -88,6 +88,9 @@ struct DaemonOptions {
   std::string worker;               // --worker
   std::vector<std::string> prefix;  // run under e.g. {"unshare", "--pid", ...}
   std::vector<std::string> extra_args;
+  // --state-dir (the session store); default: a directory in the daemon's
+  // temp dir, so tests never share the host's /var/lib/stockade.
+  std::string state_dir;
   std::chrono::milliseconds ready_timeout = 30s;
 };
 
@@ -96,6 +99,18 @@ class Daemon {
   // Starts the daemon and waits for its "listening" log line. On failure
   // records a test failure and returns nullptr.
   static std::unique_ptr<Daemon> Start(const DaemonOptions& options = {}) {
+    auto d = Launch(options);
+    if (!d) return nullptr;
+    if (!d->WaitForReady(options.ready_timeout)) {
+      ADD_FAILURE() << "daemon did not log \"listening\" in time; its log:\n" << d->log();
+      return nullptr;
+    }
+    return d;
+  }
+
+  // Starts the daemon without waiting for it to listen (for tests of a
+  // daemon that must refuse to start: WaitExit, then log()).
+  static std::unique_ptr<Daemon> Launch(const DaemonOptions& options = {}) {
     auto d = std::unique_ptr<Daemon>(new Daemon());
     std::vector<std::string> args = options.prefix;
     args.push_back(StockadeBinary());
@@ -113,12 +128,9 @@ class Daemon {
     }
     if (options.pool_size) args.insert(args.end(), {"--pool-size", std::to_string(options.pool_size)});
     if (!options.worker.empty()) args.insert(args.end(), {"--worker", options.worker});
+    args.insert(args.end(), {"--state-dir", options.state_dir.empty() ? d->dir_.path() + "/state" : options.state_dir});
     args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     if (!d->Spawn(args)) return nullptr;
-    if (!d->WaitForReady(options.ready_timeout)) {
-      ADD_FAILURE() << "daemon did not log \"listening\" in time; its log:\n" << d->log();
-      return nullptr;
-    }
     return d;
   }
 
