@@ -10,14 +10,12 @@
 #include <string>
 #include <thread>
 
-#include <google/protobuf/util/json_util.h>
-
 #include "policy/lowering.h"
 #include "policy/outcome.h"
 #include "proto/api.pb.h"
+#include "supervisor/cli/api_client.h"
 #include "supervisor/cli/flags.h"
 #include "supervisor/cli/output.h"
-#include "supervisor/cli/http_client.h"
 
 namespace stockade::supervisor {
 namespace {
@@ -46,47 +44,6 @@ int Usage(const std::string& error) {
   if (!error.empty()) std::fprintf(stderr, "stockade exec: %s\n", error.c_str());
   std::fputs(kUsage, stderr);
   return 2;
-}
-
-// A failure that is not the script's: printed and coded like a result with
-// that status, so scripts driving the CLI see one vocabulary.
-int PrintFailure(api::Status status, const std::string& detail, bool json, std::uint32_t retry_after_ms = 0) {
-  api::ExecutionResult r;
-  r.set_status(status);
-  r.set_detail(detail);
-  r.set_retry_after_ms(retry_after_ms);
-  return PrintResult(r, json);
-}
-
-// A non-2xx answer: the daemon's ErrorResponse says which status; the HTTP
-// code is the fallback when the body is not one (a proxy in between).
-int PrintHttpError(const HttpClientResponse& res, bool json) {
-  api::ErrorResponse err;
-  google::protobuf::util::JsonParseOptions opts;
-  opts.ignore_unknown_fields = true;
-  const bool parsed = google::protobuf::util::JsonStringToMessage(res.body, &err, opts).ok() &&
-                      err.status() != api::STATUS_UNSPECIFIED;
-  if (!parsed) {
-    switch (res.status) {
-      case 400: case 404: case 405: case 408: case 413: err.set_status(api::INVALID_REQUEST); break;
-      case 401: case 403: err.set_status(api::UNAUTHORIZED); break;
-      case 429: err.set_status(api::QUEUE_FULL); break;
-      default: err.set_status(api::INTERNAL); break;
-    }
-    err.set_message("HTTP " + std::to_string(res.status) + " from the daemon");
-  }
-  std::uint32_t retry_ms = err.retry_after_ms();
-  if (retry_ms == 0) {
-    const std::string retry_after = res.header("Retry-After");
-    if (!retry_after.empty()) retry_ms = static_cast<std::uint32_t>(std::strtoul(retry_after.c_str(), nullptr, 10) * 1000);
-  }
-  std::string detail = err.message();
-  if (retry_ms > 0) detail += " (retry after " + std::to_string(retry_ms) + " ms)";
-  return PrintFailure(err.status(), detail, json, retry_ms);
-}
-
-int Unreachable(const Status& st, bool json) {
-  return PrintFailure(api::INTERNAL, "cannot talk to the daemon: " + st.message(), json);
 }
 
 // Ctrl-C while a run is in flight: ask the daemon to cancel it (on a
@@ -134,12 +91,8 @@ class Canceller {
 
  private:
   void Cancel(const std::string& id) {
-    auto client = HttpClient::Connect(url_);
-    StatusOr<HttpClientResponse> res = client.ok() ? client->Request("DELETE", "/v1/executions/" + id, {}, auth_)
-                                                   : StatusOr<HttpClientResponse>(client.status());
-    if (!res.ok() || res->status != 200) {
-      const std::string why = res.ok() ? "HTTP " + std::to_string(res->status) : res.status().message();
-      WriteAll(STDERR_FILENO, "stockade exec: could not cancel " + id + " on the daemon: " + why + "\n");
+    if (std::optional<ApiError> failed = CancelExecution(url_, auth_, id)) {
+      WriteAll(STDERR_FILENO, "stockade exec: could not cancel " + id + " on the daemon: " + failed->message + "\n");
       _exit(policy::ExitCodeFor(api::CANCELLED));
     }
   }
@@ -207,10 +160,6 @@ int ExecCommand(int argc, char** argv) {
   if (request.language().empty()) {
     request.set_language(std::string(policy::LanguageName(policy::LanguageForFilename(file))));
   }
-  request.set_wait(false);  // answer at once; the events carry the rest
-  std::string body;
-  (void)google::protobuf::util::MessageToJsonString(request, &body);
-
   HttpHeaders auth;
   if (!key.empty()) auth.emplace_back("Authorization", "Bearer " + key);
 
@@ -220,54 +169,16 @@ int ExecCommand(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   Canceller canceller(url, auth);
 
-  auto client = HttpClient::Connect(url);
-  if (!client.ok()) return Unreachable(client.status(), json);
-  auto created = client->Request("POST", "/v1/executions", body, auth);
-  if (!created.ok()) return Unreachable(created.status(), json);
-  if (created->status != 200 && created->status != 202) return PrintHttpError(*created, json);
-  api::Execution execution;
-  google::protobuf::util::JsonParseOptions parse;
-  parse.ignore_unknown_fields = true;  // a newer daemon may say more
-  if (!google::protobuf::util::JsonStringToMessage(created->body, &execution, parse).ok() ||
-      execution.id().empty()) {
-    return PrintFailure(api::INTERNAL, "the daemon's answer is not an Execution: " + created->body, json);
-  }
-  canceller.SetExecution(execution.id());
-  if (execution.state() == api::DONE) return PrintResult(execution.result(), json);
-
-  api::ExecutionResult result;
-  bool have_result = false;
+  auto client = ApiClient::Connect(url, key);
+  if (!client.ok()) return PrintResult(client.error.AsResult(), json);
+  ExecuteCallbacks callbacks;
+  callbacks.on_submitted = [&](const std::string& id) { canceller.SetExecution(id); };
+  callbacks.on_console = [&](const api::ConsoleLine& line) {
+    if (!json) PrintConsoleLine(line);  // with --json they are in the result
+  };
   const auto idle = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) + kStreamSlack : kStreamIdleDefault;
-  auto streamed = client->Stream(
-      "/v1/executions/" + execution.id() + "/events", auth,
-      [&](const SseEvent& event) {
-        if (event.event == "console") {
-          api::ConsoleLine line;
-          if (!json && google::protobuf::util::JsonStringToMessage(event.data, &line, parse).ok()) {
-            PrintConsoleLine(line);
-          }
-        } else if (event.event == "result") {
-          have_result = google::protobuf::util::JsonStringToMessage(event.data, &result, parse).ok();
-          return false;  // nothing follows the result
-        }
-        return true;
-      },
-      idle);
-  if (!have_result) {
-    if (streamed.ok() && streamed->status != 200) return PrintHttpError(*streamed, json);
-    // The stream broke before the result (a proxy, a restart): the record
-    // may still hold it.
-    auto polled = client->Request("GET", "/v1/executions/" + execution.id(), {}, auth);
-    if (polled.ok() && polled->status == 200 &&
-        google::protobuf::util::JsonStringToMessage(polled->body, &execution, parse).ok() &&
-        execution.state() == api::DONE) {
-      return PrintResult(execution.result(), json);
-    }
-    if (!streamed.ok()) return Unreachable(streamed.status(), json);
-    return PrintFailure(api::INTERNAL, "the daemon ended the event stream of " + execution.id() +
-                                           " without a result", json);
-  }
-  return PrintResult(result, json);
+  auto result = client->Execute(std::move(request), callbacks, idle);
+  return PrintResult(result.ok() ? *result : result.error.AsResult(), json);
 }
 
 }  // namespace stockade::supervisor

@@ -5,6 +5,7 @@
 
 #include "supervisor/cli/exec.h"
 #include "supervisor/cli/policy.h"
+#include "supervisor/cli/repl.h"
 #include "supervisor/cli/run.h"
 #include "supervisor/cli/selftest.h"
 #include "supervisor/cli/serve.h"
@@ -19,6 +20,7 @@ constexpr char kUsage[] =
     "  policy         print the effective policy and seccomp filter, or export it\n"
     "  selftest       check which confinement layers are in force on this host\n"
     "  exec FILE|-    run a JavaScript file on a daemon (--url URL)\n"
+    "  repl           an interactive prompt on a daemon's session (--url URL, --session ID)\n"
     "  version        print the version\n"
     "Run `stockade <command> --help` for a command's options.\n";
 
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(cmd, "policy") == 0) return stockade::supervisor::PolicyCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "serve") == 0) return stockade::supervisor::ServeCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "exec") == 0) return stockade::supervisor::ExecCommand(argc - 2, argv + 2);
+  if (std::strcmp(cmd, "repl") == 0) return stockade::supervisor::ReplCommand(argc - 2, argv + 2);
   if (std::strcmp(cmd, "version") == 0 || std::strcmp(cmd, "--version") == 0) {
     std::puts("stockade 0.1.0 (duktape 2.7.0)");
     return 0;
