@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "worker/console.h"
+#include "worker/function_sources.h"
 #include "worker/heap.h"
 #include "worker/weak_collections.h"
 
@@ -140,6 +141,8 @@ duk_ret_t Environments::InstallOnStack(duk_context* ctx, void* udata) {
   // Before core-js, which keeps native weak collections and then uses them
   // for its own per-object state.
   InstallWeakCollections(ctx);
+  // What lets a session keep top-level functions by source.
+  InstallFunctionSources(ctx);
 
   void* code = duk_push_fixed_buffer(ctx, kPreludeBytecodeSize);
   std::memcpy(code, kPreludeBytecode, kPreludeBytecodeSize);

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "api.pb.h"
+#include "worker/function_sources.h"
 #include "worker/js_values.h"
 #include "worker/script_error.h"
 #include "worker/source_excerpt.h"
@@ -190,6 +191,21 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
     duk_remove(env, -3);
     nargs = 1;
   }
+  // A session's run records the sources of its top-level functions
+  // (worker/function_sources.h). ES5 declarations are verified once they
+  // exist: the top-level function's prologue asks for it; global code gets
+  // the call in front of its first line.
+  const bool in_session = execute.capture_session() || !execute.session_in_json().empty();
+  if (compiled && in_session && BeginSessionRun(env, code, duk_get_string(env, 0)) && nargs == 0) {
+    std::string prefixed(kHoistedCall);
+    prefixed += code;
+    duk_dup(env, 0);
+    if (duk_pcompile_lstring_filename(env, DUK_COMPILE_EVAL, prefixed.data(), prefixed.size()) == 0) {
+      duk_remove(env, -2);
+    } else {
+      duk_pop(env);  // never reached in practice; the functions are then dropped
+    }
+  }
   // A session's state goes into this run's global once the code compiled
   // (code that did not compile must leave the global untouched: it is
   // reused), within the run's limits (a state bomb is the run's own
@@ -199,7 +215,8 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
     envs_.PushSessionFunction(env, "restore");
     duk_push_global_object(env);
     duk_push_lstring(env, execute.session_in_json().data(), execute.session_in_json().size());
-    restored = duk_pcall(env, 2) == DUK_EXEC_SUCCESS;
+    PushSourceRegistry(env);
+    restored = duk_pcall(env, 3) == DUK_EXEC_SUCCESS;
     if (restored) duk_pop(env);  // otherwise the error stays on top
   }
   // `this` at top level is the global object, strict or not, as in a script.
@@ -267,7 +284,8 @@ bool Interpreter::CaptureSession(duk_context* env, bool has_value, wire::Result*
   envs_.PushTemplateNames(env);
   duk_dup(env, -4);
   duk_push_boolean(env, has_value);
-  if (duk_pcall(env, 4) != DUK_EXEC_SUCCESS) return false;
+  PushSourceRegistry(env);
+  if (duk_pcall(env, 5) != DUK_EXEC_SUCCESS) return false;
   duk_size_t len = 0;
   const char* text = duk_get_lstring(env, -1, &len);
   if (text != nullptr) result->set_session_out_json(text, len);

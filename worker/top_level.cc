@@ -11,10 +11,14 @@ constexpr int kMaxCandidates = 24;
 // The function's parameter: the names to declare global (lockdown.js,
 // __stockade_declare_names). The getter and setter reach the function's
 // locals by name through a direct eval, which also makes Duktape keep the
-// function's variable map, where the names are read from.
+// function's variable map, where the names are read from. Then, with the
+// declared functions in place and before the first statement,
+// __stockade_hoisted records their sources in a session's run
+// (worker/function_sources.h; outside one it returns at once).
 constexpr std::string_view kPrologue =
     "function(__stockade_names){__stockade_declare_names(this,__stockade_names,"
-    "function(){return eval(arguments[0])},function(){eval(arguments[0]+'=arguments[1]')});";
+    "function(){return eval(arguments[0])},function(){eval(arguments[0]+'=arguments[1]')});"
+    "__stockade_hoisted();";
 constexpr char kParam[] = "__stockade_names";
 constexpr char kVarmap[] = "\x82Varmap";
 
@@ -34,8 +38,8 @@ bool MentionsWord(std::string_view code, std::string_view word) {
   return false;
 }
 
-// Whether the first token (after white space and comments) is a string:
-// a directive prologue ("use strict") must stay first in its body.
+}  // namespace
+
 bool StartsWithString(std::string_view code) {
   std::size_t i = 0;
   while (i < code.size()) {
@@ -55,6 +59,8 @@ bool StartsWithString(std::string_view code) {
   }
   return false;
 }
+
+namespace {
 
 bool Compiles(duk_context* ctx, std::string_view text, duk_uint_t flags) {
   const bool ok = duk_pcompile_lstring(ctx, flags, text.data(), text.size()) == 0;

@@ -42,4 +42,9 @@ namespace stockade::worker {
 // `filename_idx`.
 bool CompileInFunctionScope(duk_context* ctx, std::string_view code, duk_idx_t filename_idx);
 
+// Whether the first token (after white space and comments) is a string: a
+// directive prologue ("use strict") must stay first in its body, so nothing
+// may be put in front of it.
+bool StartsWithString(std::string_view code);
+
 }  // namespace stockade::worker

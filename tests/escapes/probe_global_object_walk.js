@@ -18,9 +18,12 @@
   // Pure computation built into Duktape (no I/O, no host state), and ours.
   // __stockade_declare(_names): lowered scripts, and programs the worker
   // runs in a function, declare their top level with them (they only define
-  // accessors on the global they are given).
+  // accessors on the global they are given). __stockade_sources and
+  // __stockade_hoisted record the sources of a session run's top-level
+  // functions in the run's own global (worker/function_sources.h; outside a
+  // session they do nothing).
   var known = ['TextDecoder', 'TextEncoder', 'performance', 'console', '__stockade_declare',
-    '__stockade_declare_names'];
+    '__stockade_declare_names', '__stockade_sources', '__stockade_hoisted'];
   var extra = Object.getOwnPropertyNames(globalThis).filter(function (n) {
     return standard.indexOf(n) < 0 && known.indexOf(n) < 0 && web.indexOf(n) < 0;
   });

@@ -372,6 +372,161 @@ function asScript(file) {
   return file;
 }
 
+// A session keeps top-level functions and classes by their source
+// (worker/function_sources.h): the wrapper registers, with
+// __stockade_sources, the function each declaration made and the ES5 text
+// that made it. Function declarations are registered at the top (they are
+// hoisted), a class or `const f = () => ...` right after its statement;
+// TypeScript's helpers (global code before the wrapper) first. The text
+// is known only once TypeScript has printed the output: each declaration
+// is marked with comments and its registration holds placeholders, which
+// fillSources replaces with string literals on the same line (lines do not
+// move). Per lowering, reset by lower().
+var registrations = [];  // { name, hoisted }
+var topLevelNames = {};   // name -> true
+
+function registrable(node, K) {
+  if (hasModifier(node, K.DeclareKeyword)) return null;
+  if (node.kind === K.FunctionDeclaration) {
+    return node.body && node.name && node.name.kind === K.Identifier ? { name: ts.idText(node.name), hoisted: true } : null;
+  }
+  if (node.kind === K.ClassDeclaration) {
+    return node.name ? { name: ts.idText(node.name), hoisted: false } : null;
+  }
+  // One declarator only: running the statement again must make nothing but
+  // the function (`const a = compute(), f = ...` would compute again).
+  if (node.kind === K.VariableStatement && node.declarationList.declarations.length === 1) {
+    var d = node.declarationList.declarations[0];
+    var init = d.initializer;
+    if (d.name.kind === K.Identifier && init &&
+        (init.kind === K.FunctionExpression || init.kind === K.ArrowFunction || init.kind === K.ClassExpression)) {
+      return { name: ts.idText(d.name), hoisted: false };
+    }
+  }
+  return null;
+}
+
+function registration(f, list) {
+  return f.createExpressionStatement(f.createCallExpression(f.createIdentifier('__stockade_sources'), undefined, list));
+}
+
+function registrationEntry(f, k, name) {
+  return [f.createStringLiteral('l'), f.createStringLiteral(name), f.createIdentifier(name),
+          f.createStringLiteral('__stockade_source_' + k), f.createStringLiteral('__stockade_prologue_' + k)];
+}
+
+// The ES5 text of each marked declaration into its registration, and
+// TypeScript's helpers into theirs. A declaration whose text cannot be
+// found registers null (its function is dropped and named).
+function fillSources(output, topLevelNames) {
+  if (registrations.length === 0) return output;
+  function literal(text) {
+    return text === null ? 'null' : JSON.stringify(text).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  }
+  var top = output.indexOf('/* __stockade_top_level */');
+  var declareAt = top < 0 ? -1 : output.indexOf('__stockade_declare(', top);
+  // The helpers: `var __name = ...;` statements before the wrapper.
+  var helpers = [];
+  if (top >= 0) {
+    var head = output.slice(0, top);
+    var starts = [];
+    var helperStart = /^var (__\w+) = /gm;
+    var match;
+    while ((match = helperStart.exec(head)) !== null) starts.push({ at: match.index, name: match[1] });
+    for (var h = 0; h < starts.length; h++) {
+      var text = head.slice(starts[h].at, h + 1 < starts.length ? starts[h + 1].at : head.length).trim();
+      helpers.push('"h", ' + literal(starts[h].name) + ', ' + starts[h].name + ', ' + literal(text) + ', ""');
+    }
+  }
+  // What the wrapper declares before the first statement that is not a
+  // top-level name: TypeScript's temporaries (_this, _a), which a
+  // declaration's text may use. Its source gets them declared again in
+  // front (_this is the global object, as the wrapper's `this`).
+  var region = declareAt >= 0 ? output.slice(top, declareAt) : '';
+  var strict = /^[^{]*\{\s*["']use strict["']/.test(region);
+  var temps = [];
+  var varStatement = /\bvar\s+([^;]+);/g;
+  while ((match = varStatement.exec(region)) !== null) {
+    match[1].split(',').forEach(function (part) {
+      var id = /^\s*([\w$]+)/.exec(part);
+      if (id && !hasOwnProperty.call(topLevelNames, id[1]) && temps.indexOf(id[1]) < 0) temps.push(id[1]);
+    });
+  }
+  var marker = /\/\*__stockade_(begin|end)_\d+\*\/ ?/g;
+  var replacements = { '"__stockade_helpers"': '[' + helpers.join(', ') + ']' };
+  registrations.forEach(function (r, k) {
+    var begin = '/*__stockade_begin_' + k + '*/';
+    var end = '/*__stockade_end_' + k + '*/';
+    var from = output.indexOf(begin);
+    var to = output.lastIndexOf(end);
+    var source = from >= 0 && to > from && declareAt >= 0 ? output.slice(from + begin.length, to).replace(marker, '').trim() : null;
+    if (source === '') source = null;
+    var prologue = strict ? '"use strict";\n' : '';
+    if (source !== null) {
+      temps.forEach(function (t) {
+        if (!new RegExp('(^|[^\\w$])' + t.replace(/\$/g, '\\$') + '($|[^\\w$])').test(source)) return;
+        prologue += t === '_this' ? 'var _this = this;\n' : 'var ' + t + ';\n';
+      });
+    }
+    replacements['"__stockade_source_' + k + '"'] = literal(source);
+    replacements['"__stockade_prologue_' + k + '"'] = literal(prologue);
+  });
+  output = output.replace(marker, '');
+  return output.replace(/"__stockade_(helpers|source_\d+|prologue_\d+)"/g, function (placeholder) {
+    return hasOwnProperty.call(replacements, placeholder) ? replacements[placeholder] : placeholder;
+  });
+}
+var hasOwnProperty = Object.prototype.hasOwnProperty;
+
+// After TypeScript's transforms: a class or `const f = ...` statement is
+// marked here, as the statement just before its registration. (Marks put
+// on it before do not survive the generator transform of an async top
+// level, which makes `C = ...` of `var C = ...`.) Only the wrapper's
+// statements are looked at: its body, and in an async one the bodies
+// __awaiter and __generator are given and the generator's case clauses.
+function markRegistered(context) {
+  var K = ts.SyntaxKind;
+  function registrationIndex(st) {
+    if (st.kind !== K.ExpressionStatement || st.expression.kind !== K.CallExpression) return -1;
+    var call = st.expression;
+    if (call.expression.kind !== K.Identifier || ts.idText(call.expression) !== '__stockade_sources') return -1;
+    var list = call.arguments[0];
+    if (!list || list.kind !== K.ArrayLiteralExpression || list.elements.length !== 5) return -1;
+    var text = list.elements[3];
+    var k = text.kind === K.StringLiteral ? /^__stockade_source_(\d+)$/.exec(text.text) : null;
+    return k ? Number(k[1]) : -1;
+  }
+  function statements(list) {
+    list.forEach(function (st, i) {
+      var k = registrationIndex(st);
+      // (A class leaves a statement that only carries its comments.)
+      var j = i - 1;
+      while (j >= 0 && (list[j].kind === K.NotEmittedStatement || list[j].kind === K.EndOfDeclarationMarker)) j--;
+      if (k >= 0 && j >= 0 && registrations[k] && !registrations[k].hoisted) {
+        ts.addSyntheticLeadingComment(list[j], K.MultiLineCommentTrivia, '__stockade_begin_' + k, false);
+        ts.addSyntheticTrailingComment(list[j], K.MultiLineCommentTrivia, '__stockade_end_' + k, false);
+      }
+      if (st.kind === K.ReturnStatement && st.expression && st.expression.kind === K.CallExpression) {
+        var args = st.expression.arguments;
+        var last = args[args.length - 1];
+        if (last && last.kind === K.FunctionExpression) statements(last.body.statements);
+      } else if (st.kind === K.SwitchStatement) {
+        st.caseBlock.clauses.forEach(function (c) { statements(c.statements); });
+      }
+    });
+  }
+  return function (file) {
+    if (registrations.length === 0) return file;
+    var wrapper = file.statements[file.statements.length - 1];
+    var call = wrapper && wrapper.kind === K.ExpressionStatement ? wrapper.expression : null;
+    var callee = call && call.kind === K.CallExpression ? call.expression : null;
+    var target = callee && callee.kind === K.PropertyAccessExpression ? callee.expression : null;
+    if (target && target.kind === K.ParenthesizedExpression) target = target.expression;
+    if (target && target.kind === K.FunctionExpression) statements(target.body.statements);
+    return file;
+  };
+}
+
 function wrapTopLevel(context) {
   var f = context.factory;
   var K = ts.SyntaxKind;
@@ -444,12 +599,39 @@ function wrapTopLevel(context) {
       body.push(f.createExpressionStatement(f.createCallExpression(f.createIdentifier('__stockade_declare'), undefined,
           [f.createThis(), f.createArrayLiteralExpression(list, false)])));
     }
+    // Which declarations a session can keep (a source that mentions our
+    // placeholders' names keeps none: they would be replaced in it).
+    var after = {};  // statement index -> its registration
+    found.names.forEach(function (n) { topLevelNames[n.text] = true; });
+    if (found.names.length > 0 && file.text.indexOf('__stockade_') < 0) {
+      var hoisted = [];
+      statements.forEach(function (st, index) {
+        var r = registrable(st, K);
+        if (r === null) return;
+        var k = registrations.length;
+        registrations.push(r);
+        if (r.hoisted) {
+          ts.addSyntheticLeadingComment(st, K.MultiLineCommentTrivia, '__stockade_begin_' + k, false);
+          ts.addSyntheticTrailingComment(st, K.MultiLineCommentTrivia, '__stockade_end_' + k, false);
+          hoisted.push.apply(hoisted, registrationEntry(f, k, r.name));
+        } else {
+          after[index] = registration(f, [f.createArrayLiteralExpression(registrationEntry(f, k, r.name), false)]);
+        }
+      });
+      if (registrations.length > 0) {
+        body.push(registration(f, [f.createStringLiteral('__stockade_helpers')]));
+        if (hoisted.length > 0) body.push(registration(f, [f.createArrayLiteralExpression(hoisted, false)]));
+      }
+    }
     // Only what follows the last top-level expression statement can set
     // the completion value: what precedes it runs as written (an
     // assignment in a hot loop costs it a third of its speed).
     var last = statements.length - 1;
     while (last >= i && statements[last].kind !== K.ExpressionStatement) last--;
-    for (; i < statements.length; i++) body.push(i >= last ? rewrite(statements[i]) : statements[i]);
+    for (; i < statements.length; i++) {
+      body.push(i >= last ? rewrite(statements[i]) : statements[i]);
+      if (after[i] !== undefined) body.push(after[i]);
+    }
     body.push(f.createReturnStatement(completion));
     var wrapper = f.createFunctionExpression(found.await ? [f.createModifier(K.AsyncKeyword)] : undefined,
         undefined, undefined, undefined, [], undefined, f.createBlock(body, true));
@@ -533,12 +715,14 @@ return function lower(source, language, filename) {
   if (typescript && !/\.(ts|tsx|mts|cts)$/.test(name)) name += '.ts';
   if (!typescript && /\.(ts|tsx|mts|cts)$/.test(name)) name += '.js';
   refusals = [];
+  registrations = [];
+  topLevelNames = {};
   anonymousClasses = 0;
   var out = ts.transpileModule(source, {
     compilerOptions: options,
     fileName: name,
     reportDiagnostics: true,
-    transformers: { before: transformersFor(source) }
+    transformers: { before: transformersFor(source), after: [markRegistered] }
   });
   var diagnostics = [];
   var list = out.diagnostics || [];
@@ -560,6 +744,7 @@ return function lower(source, language, filename) {
   var lines = out.sourceMapText ? lineMap(JSON.parse(out.sourceMapText).mappings) : [];
   // The output without the source map comment, which names a file that
   // does not exist.
-  var output = out.outputText.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, '\n');
+  var output = fillSources(out.outputText.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, '\n'), topLevelNames);
+  registrations = [];
   return { output: output, diagnostics: diagnostics, lines: lines };
 };

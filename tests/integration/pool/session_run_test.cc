@@ -2,7 +2,8 @@
 // Callbacks.session_in is restored into the run, capture_session brings the
 // worker's capture back in on_session_out (before on_done), for code that
 // runs as it is and for code that is lowered first (the attempt Duktape
-// refused hands nothing back). docs/DESIGN.md, "Session state, version 1".
+// refused hands nothing back), top-level functions and classes included.
+// docs/DESIGN.md, "Session state, version 2".
 #include <gtest/gtest.h>
 
 #include <future>
@@ -76,6 +77,29 @@ TEST(SessionRuns, StateGoesInAndComesBackThroughRealWorkers) {
   EXPECT_EQ(c.result.value_json(), "[6,\"n\",\"n=6/3\"]");
   // A run without the session's state sees none of it, on the same worker.
   EXPECT_EQ(sup->Run(Code("typeof rows + typeof total")).value_json(), "\"undefinedundefined\"");
+}
+
+TEST(SessionRuns, FunctionsAndClassesAreKeptThroughRealWorkers) {
+  auto sup = StartSupervisor(TestPolicy(1));
+  ASSERT_TRUE(sup);
+  // Lowered by a compiler worker: the lowered text of each declaration is
+  // what the session keeps.
+  SessionRun a = RunInSession(*sup,
+                              "class Counter { n = 0; bump() { return ++this.n; } }\n"
+                              "const twice = (x) => x * 2;\nconst c = new Counter();\nc.bump()",
+                              "");
+  ASSERT_EQ(a.result.status(), api::OK) << a.result.detail();
+  EXPECT_TRUE(a.result.lowered());
+  ASSERT_FALSE(StateOf(a.out).empty()) << a.out;
+  EXPECT_NE(a.out.find("\"dropped\":[]"), std::string::npos) << a.out;
+  // ES5 on an ordinary worker: the class, its instance and the arrow.
+  SessionRun b = RunInSession(*sup, "function next() { return c.bump(); }\n[next(), twice(next()), c instanceof Counter]",
+                              StateOf(a.out));
+  ASSERT_EQ(b.result.status(), api::OK) << b.result.detail();
+  EXPECT_FALSE(b.result.lowered());
+  EXPECT_EQ(b.result.value_json(), "[2,6,true]");
+  SessionRun c = RunInSession(*sup, "[next(), new Counter().bump()]", StateOf(b.out));
+  EXPECT_EQ(c.result.value_json(), "[4,1]");
 }
 
 }  // namespace
