@@ -90,6 +90,12 @@ TEST_F(ReplCli, AMultiLineFunctionIsOneInput) {
   EXPECT_EQ(o.out.find("#4"), std::string::npos) << o.out;
 }
 
+TEST_F(ReplCli, AFunctionDefinedOverLinesIsCalledInTheNextInput) {
+  ShellOutput o = Repl("function twice(n) {\n  return n * 2\n}\ntwice(21)\n");
+  EXPECT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(o.out, "undefined\n42\n");
+}
+
 TEST_F(ReplCli, ConsoleLinesComeBeforeTheValue) {
   ShellOutput o = Repl("console.log('one'); console.error('two'); 3\n", "", "2>&1");
   EXPECT_EQ(o.code, 0) << o.out;
