@@ -35,7 +35,9 @@
 #include <vector>
 
 #include "policy/json_string.h"
+#include "proto/api.pb.h"
 #include "supervisor/cli/http_client.h"
+#include "supervisor/sessions/session_store.h"
 
 namespace {
 
@@ -55,16 +57,22 @@ constexpr char kUsage[] =
     "                      1 MiB results, errors and timeouts (each checked)\n"
     "  --code JS           the script (default 1+1)\n"
     "  --pool-size N       workers of the daemon we start (default 10)\n"
-    "  --policy P          its policy (default permissive)\n";
+    "  --policy P          its policy (default permissive)\n"
+    "  --sessions          the session figures instead (issue 13): create p50, a run in\n"
+    "                      a session with 10 small variables against the same run\n"
+    "                      without one, and the daemon's start on 1,000 sessions x 100\n"
+    "                      history records against an empty store\n";
 
 // The daemon we started: killed and reaped when the benchmark ends.
 class OwnDaemon {
  public:
-  static std::optional<OwnDaemon> Start(const std::string& policy, int pool_size) {
+  // `state_dir`: the daemon's --state-dir (default: one in its temp dir).
+  static std::optional<OwnDaemon> Start(const std::string& policy, int pool_size, std::string state_dir = "") {
     OwnDaemon d;
     char tmpl[] = "/tmp/stockade-http-bench-XXXXXX";
     if (!mkdtemp(tmpl)) return std::nullopt;
     d.dir_ = tmpl;
+    if (state_dir.empty()) state_dir = d.dir_ + "/state";
     const std::string log = d.dir_ + "/daemon.log";
     // The daemon is a sibling of this binary in build/bin.
     const std::string bin = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "stockade";
@@ -73,7 +81,7 @@ class OwnDaemon {
     if (d.pid_ == 0) {
       if (!freopen(log.c_str(), "w", stderr)) _exit(127);
       execl(bin.c_str(), bin.c_str(), "serve", "--listen", "127.0.0.1:0", "--policy", policy.c_str(),
-            "--pool-size", pool.c_str(), static_cast<char*>(nullptr));
+            "--pool-size", pool.c_str(), "--state-dir", state_dir.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     const auto deadline = Clock::now() + std::chrono::seconds(30);
@@ -87,7 +95,7 @@ class OwnDaemon {
         return d;
       }
       if (waitpid(d.pid_, nullptr, WNOHANG) == d.pid_) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     std::ifstream in(log);
     std::stringstream s;
@@ -327,6 +335,155 @@ void Print(int connections, const RunResult& r) {
   std::fflush(stdout);
 }
 
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
+}
+
+// One POST or GET on `client`, its latency in microseconds; exits on an
+// unexpected answer (a benchmark of failures measures nothing).
+double Timed(HttpClient& client, const char* method, const std::string& target, const std::string& body,
+             unsigned want, std::string* answer = nullptr) {
+  const auto t0 = Clock::now();
+  auto res = client.Request(method, target, body, {});
+  const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+  if (!res.ok() || res->status != want || res->body.find("\"status\":\"RUNTIME_ERROR") != std::string::npos) {
+    std::fprintf(stderr, "stockade-http-bench: %s %s: %s\n", method, target.c_str(),
+                 res.ok() ? (std::to_string(res->status) + " " + res->body.substr(0, 300)).c_str()
+                          : res.status().message().c_str());
+    std::exit(1);
+  }
+  if (answer) *answer = std::move(res->body);
+  return us;
+}
+
+std::string SessionIdOf(const std::string& body) {
+  const std::size_t at = body.find("\"id\":\"");
+  return at == std::string::npos ? "" : body.substr(at + 6, body.find('"', at + 6) - at - 6);
+}
+
+// A store of `sessions` sessions with `records` history records each, the
+// shapes the daemon writes (a small state, agent-sized code and results).
+bool FillStore(const std::string& dir, int sessions, int records) {
+  std::filesystem::create_directories(dir);
+  auto store = stockade::supervisor::SessionStore::Open(dir + "/sessions.db");
+  if (!store.ok()) {
+    std::fprintf(stderr, "stockade-http-bench: %s\n", store.status().message().c_str());
+    return false;
+  }
+  stockade::api::ExecutionResult result;
+  result.set_status(stockade::api::OK);
+  result.set_value_json("{\"count\":12,\"first\":{\"id\":144,\"name\":\"item144\"},\"total\":1880.5}");
+  auto* line = result.add_console();
+  line->set_stream(stockade::api::STDOUT);
+  line->set_text("processing 200 items");
+  result.mutable_metrics()->set_run_time_us(812);
+  result.mutable_session()->set_committed(true);
+  const std::string serialized = result.SerializeAsString();
+  const std::string code =
+      "var top = items.filter(function (x) { return x.score > 12; }).map(function (x) { return {id: x.id}; });";
+  const std::string state = "{\"v\":1,\"b\":[[\"n\",41],[\"items\",{\"#\":0}]],\"o\":[{\"t\":\"A\",\"e\":[1,2,3],\"p\":{}}]}";
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  for (int i = 0; i < sessions; ++i) {
+    stockade::supervisor::SessionRecord s;
+    char id[40];
+    std::snprintf(id, sizeof id, "se_%032x", i);
+    s.id = id;
+    s.created_ms = s.last_active_ms = now;
+    s.expires_ms = now + 86400000;
+    s.variables_json = "[]";
+    if (!(*store)->Create(s).ok()) return false;
+    for (int j = 0; j < records; ++j) {
+      stockade::supervisor::HistoryRecord h;
+      h.at_ms = now;
+      h.code = code;
+      h.result = serialized;
+      if (!(*store)->CommitRun(s.id, state, "[{\"name\":\"n\",\"bytes\":2}]", h, now + 86400000, 100).ok()) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Milliseconds from fork to the "listening" line.
+double StartMs(const std::string& policy, int pool_size, const std::string& state_dir) {
+  const auto t0 = Clock::now();
+  auto d = OwnDaemon::Start(policy, pool_size, state_dir);
+  if (!d) std::exit(1);
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+int SessionFigures(const std::string& policy, int pool_size) {
+  std::printf("stockade-http-bench --sessions: %u CPUs, policy %s, pool %d\n", std::thread::hardware_concurrency(),
+              policy.c_str(), pool_size);
+  {
+    auto d = OwnDaemon::Start(policy, pool_size);
+    if (!d) return 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    auto client = HttpClient::Connect(d->url());
+    if (!client.ok()) return 1;
+    std::vector<double> create;
+    std::string body;
+    // Each deleted again (untimed): a key may hold sessions.max_per_key.
+    for (int i = 0; i < 550; ++i) {
+      const double us = Timed(*client, "POST", "/v1/sessions", "", 201, &body);
+      if (i >= 50) create.push_back(us);
+      Timed(*client, "DELETE", "/v1/sessions/" + SessionIdOf(body), "", 204);
+    }
+    std::printf("  session create (POST /v1/sessions)      p50 %7.0f us   p99 %7.0f us\n", Percentile(create, 0.5),
+                Percentile(create, 0.99));
+
+    Timed(*client, "POST", "/v1/sessions", "", 201, &body);
+    const std::string id = SessionIdOf(body);
+    Timed(*client, "POST", "/v1/executions",
+          "{\"sessionId\":\"" + id + "\",\"code\":" +
+              JsonQuote("var a = 1, b = 'two', c = [1, 2, 3], d = {x: 1, y: 'z'}, e = true, f = null, "
+                        "g = 3.5, h = 'a longer string of text', i = [{k: 1}], j = new Date(0); 'set'") + "}",
+          200);
+    const std::string in_session = "{\"sessionId\":\"" + id + "\",\"code\":\"1+1\"}";
+    const std::string plain = "{\"code\":\"1+1\"}";
+    std::vector<double> with, without;
+    for (int i = 0; i < 100; ++i) {
+      Timed(*client, "POST", "/v1/executions", in_session, 200);
+      Timed(*client, "POST", "/v1/executions", plain, 200);
+    }
+    for (int i = 0; i < 2000; ++i) {
+      with.push_back(Timed(*client, "POST", "/v1/executions", in_session, 200));
+      without.push_back(Timed(*client, "POST", "/v1/executions", plain, 200));
+    }
+    const double w = Percentile(with, 0.5), wo = Percentile(without, 0.5);
+    std::printf("  `1+1` in a session with 10 variables     p50 %7.0f us   p99 %7.0f us\n", w, Percentile(with, 0.99));
+    std::printf("  `1+1` without a session                  p50 %7.0f us   p99 %7.0f us\n", wo,
+                Percentile(without, 0.99));
+    std::printf("  ratio (p50)                              x%.2f\n", w / wo);
+  }
+  char tmpl[] = "/tmp/stockade-session-store-XXXXXX";
+  if (!mkdtemp(tmpl)) return 1;
+  const std::string full = std::string(tmpl) + "/full", empty = std::string(tmpl) + "/empty";
+  const auto t0 = Clock::now();
+  if (!FillStore(full, 1000, 100)) return 1;
+  std::error_code ec;
+  std::printf("  store of 1,000 sessions x 100 records: %.1f MiB, filled in %.1f s\n",
+              static_cast<double>(std::filesystem::file_size(full + "/sessions.db", ec) +
+                                  std::filesystem::file_size(full + "/sessions.db-wal", ec)) / (1024.0 * 1024.0),
+              std::chrono::duration<double>(Clock::now() - t0).count());
+  std::vector<double> on_full, on_empty;
+  for (int i = 0; i < 5; ++i) {
+    on_full.push_back(StartMs(policy, pool_size, full));
+    std::filesystem::remove_all(empty, ec);
+    on_empty.push_back(StartMs(policy, pool_size, empty));
+  }
+  std::printf("  daemon start to listening, that store    p50 %7.1f ms   max %7.1f ms\n", Percentile(on_full, 0.5),
+              Percentile(on_full, 1.0));
+  std::printf("  daemon start to listening, empty store   p50 %7.1f ms   max %7.1f ms\n", Percentile(on_empty, 0.5),
+              Percentile(on_empty, 1.0));
+  std::filesystem::remove_all(tmpl, ec);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -336,7 +493,7 @@ int main(int argc, char** argv) {
   double duration_s = 5;
   std::int64_t requests = 0;
   int pool_size = 10;
-  bool mixed = false;
+  bool mixed = false, sessions = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -345,6 +502,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--mixed") {
       mixed = true;
+      continue;
+    }
+    if (arg == "--sessions") {
+      sessions = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -366,6 +527,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (sessions) return SessionFigures(policy, pool_size);
   std::vector<int> counts;
   for (std::stringstream s(connections_list); s.good();) {
     std::string item;

@@ -375,7 +375,7 @@ awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Le
   // the run or refused it, and a refusal becomes an HTTP error at once.
   co_await asio::post(supervisor_.io(), asio::use_awaitable);
   if (record->state == api::DONE) {
-    if (std::optional<ApiReply> refused = SessionRejectionFor(req, record->result)) {
+    if (std::optional<ApiReply> refused = in_session ? SessionRejectionFor(req, record->result) : std::nullopt) {
       store_.Forget(*record);
       co_return std::move(*refused);
     }
@@ -387,7 +387,7 @@ awaitable<ApiReply> ApiService::CreateExecution(HttpRequest& req, ByteBudget::Le
   }
   if (!decoded->wait) co_return ExecutionReply(req, 202, *record);
   while (record->state != api::DONE) co_await AwaitChange(record);
-  if (std::optional<ApiReply> refused = SessionRejectionFor(req, record->result)) {
+  if (std::optional<ApiReply> refused = in_session ? SessionRejectionFor(req, record->result) : std::nullopt) {
     store_.Forget(*record);
     co_return std::move(*refused);
   }

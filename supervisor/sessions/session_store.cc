@@ -37,13 +37,27 @@ CREATE TABLE history (
 ) WITHOUT ROWID;
 )sql";
 
-// One prepared statement, finalized on every path.
+// One use of a prepared statement: bound, stepped, then reset (a statement
+// from the store's cache) or finalized (one prepared for this use) on every
+// path.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
+  // Prepared now, finalized after this use (for Open's checks).
+  Statement(sqlite3* db, const char* sql) : db_(db), owned_(true) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  // The store's cached statement (nullptr: preparing it failed).
+  Statement(sqlite3* db, sqlite3_stmt* cached) : db_(db), stmt_(cached), owned_(false) {
+    rc_ = cached ? SQLITE_OK : sqlite3_errcode(db);
+  }
+  ~Statement() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else if (stmt_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -80,6 +94,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool owned_;
   int rc_;
 };
 
@@ -190,14 +205,24 @@ StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(const std::string& pa
   return std::unique_ptr<SessionStore>(new SessionStore(db, path));
 }
 
-SessionStore::~SessionStore() { sqlite3_close(db_); }
+SessionStore::~SessionStore() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+sqlite3_stmt* SessionStore::Prepare(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) return nullptr;
+  statements_.emplace(sql, stmt);
+  return stmt;
+}
 
 Status SessionStore::Exec(const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) == SQLITE_OK) return Status::Ok();
-  Status st = Status::Error("session store " + path_ + ": " + (err ? err : "?"));
-  sqlite3_free(err);
-  return st;
+  Statement st(db_, Prepare(sql));
+  st.Step();
+  return st.status(path_, sql);
 }
 
 Status SessionStore::Error(const char* what) const {
@@ -205,9 +230,9 @@ Status SessionStore::Error(const char* what) const {
 }
 
 Status SessionStore::Create(const SessionRecord& s) {
-  Statement st(db_,
+  Statement st(db_, Prepare(
                "INSERT INTO sessions (id, owner, created_ms, last_active_ms, expires_ms, state, variables) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?)");
+               "VALUES (?, ?, ?, ?, ?, ?, ?)"));
   st.Text(1, s.id).Text(2, s.owner).Int(3, s.created_ms).Int(4, s.last_active_ms).Int(5, s.expires_ms);
   st.Blob(6, s.state).Text(7, s.variables_json.empty() ? "[]" : s.variables_json);
   st.Step();
@@ -216,10 +241,10 @@ Status SessionStore::Create(const SessionRecord& s) {
 
 StatusOr<std::optional<SessionRecord>> SessionStore::Get(const std::string& id, bool with_state) {
   // length() of a blob reads its size from the row header, not the blob.
-  Statement st(db_, with_state ? "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables, "
-                                 "length(state), state FROM sessions WHERE id = ?"
-                               : "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables, "
-                                 "length(state) FROM sessions WHERE id = ?");
+  Statement st(db_, Prepare(with_state ? "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, "
+                                         "variables, length(state), state FROM sessions WHERE id = ?"
+                                       : "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, "
+                                         "variables, length(state) FROM sessions WHERE id = ?"));
   st.Text(1, id);
   std::optional<SessionRecord> found;
   if (st.Step()) found = RowToSession(st, with_state);
@@ -229,9 +254,9 @@ StatusOr<std::optional<SessionRecord>> SessionStore::Get(const std::string& id, 
 
 StatusOr<std::vector<SessionRecord>> SessionStore::List(const std::string& owner, const std::string& after_id,
                                                        std::uint32_t limit) {
-  Statement st(db_,
+  Statement st(db_, Prepare(
                "SELECT id, owner, created_ms, last_active_ms, expires_ms, executions, variables, length(state) "
-               "FROM sessions WHERE owner = ? AND id > ? ORDER BY id LIMIT ?");
+               "FROM sessions WHERE owner = ? AND id > ? ORDER BY id LIMIT ?"));
   st.Text(1, owner).Text(2, after_id).Int(3, limit);
   std::vector<SessionRecord> out;
   while (st.Step()) out.push_back(RowToSession(st, false));
@@ -240,7 +265,7 @@ StatusOr<std::vector<SessionRecord>> SessionStore::List(const std::string& owner
 }
 
 StatusOr<bool> SessionStore::Delete(const std::string& id) {
-  Statement st(db_, "DELETE FROM sessions WHERE id = ?");
+  Statement st(db_, Prepare("DELETE FROM sessions WHERE id = ?"));
   st.Text(1, id);
   st.Step();
   STOCKADE_RETURN_IF_ERROR(st.status(path_, "deleting a session"));
@@ -257,30 +282,30 @@ StatusOr<std::uint64_t> SessionStore::CommitRun(const std::string& id, const std
   };
   std::int64_t seq = 0;
   {
-    Statement st(db_, "SELECT next_seq FROM sessions WHERE id = ?");
+    Statement st(db_, Prepare("SELECT next_seq FROM sessions WHERE id = ?"));
     st.Text(1, id);
     if (st.Step()) seq = st.Int(0);
     if (!st.ok()) return rollback(st.status(path_, "reading a session"));
     if (seq == 0) return rollback(Status::Error("session store " + path_ + ": no session " + id));
   }
   {
-    Statement st(db_, "INSERT INTO history (session_id, seq, at_ms, code, result) VALUES (?, ?, ?, ?, ?)");
+    Statement st(db_, Prepare("INSERT INTO history (session_id, seq, at_ms, code, result) VALUES (?, ?, ?, ?, ?)"));
     st.Text(1, id).Int(2, seq).Int(3, record.at_ms).Text(4, record.code).Blob(5, record.result);
     st.Step();
     if (!st.ok()) return rollback(st.status(path_, "recording a run"));
   }
   {
-    Statement st(db_, "DELETE FROM history WHERE session_id = ? AND seq <= ?");
+    Statement st(db_, Prepare("DELETE FROM history WHERE session_id = ? AND seq <= ?"));
     st.Text(1, id).Int(2, seq - static_cast<std::int64_t>(keep_history));
     st.Step();
     if (!st.ok()) return rollback(st.status(path_, "trimming the history"));
   }
   {
-    Statement st(db_, new_state
+    Statement st(db_, Prepare(new_state
                           ? "UPDATE sessions SET next_seq = next_seq + 1, executions = executions + 1, "
                             "last_active_ms = ?, expires_ms = ?, state = ?, variables = ? WHERE id = ?"
                           : "UPDATE sessions SET next_seq = next_seq + 1, executions = executions + 1, "
-                            "last_active_ms = ?, expires_ms = ? WHERE id = ?");
+                            "last_active_ms = ?, expires_ms = ? WHERE id = ?"));
     st.Int(1, record.at_ms).Int(2, expires_ms);
     if (new_state) {
       st.Blob(3, *new_state).Text(4, variables_json.empty() ? "[]" : variables_json).Text(5, id);
@@ -295,9 +320,9 @@ StatusOr<std::uint64_t> SessionStore::CommitRun(const std::string& id, const std
 }
 
 StatusOr<std::vector<HistoryRecord>> SessionStore::History(const std::string& id, std::uint32_t limit) {
-  Statement st(db_,
+  Statement st(db_, Prepare(
                "SELECT seq, at_ms, code, result FROM (SELECT seq, at_ms, code, result FROM history "
-               "WHERE session_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq");
+               "WHERE session_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq"));
   st.Text(1, id).Int(2, limit);
   std::vector<HistoryRecord> out;
   while (st.Step()) {
@@ -317,13 +342,13 @@ StatusOr<std::vector<std::string>> SessionStore::Expire(std::int64_t now_ms) {
   std::vector<std::string> ids;
   Status st_all = Status::Ok();
   {
-    Statement st(db_, "SELECT id FROM sessions WHERE expires_ms <= ?");
+    Statement st(db_, Prepare("SELECT id FROM sessions WHERE expires_ms <= ?"));
     st.Int(1, now_ms);
     while (st.Step()) ids.push_back(st.Bytes(0));
     st_all = st.status(path_, "finding expired sessions");
   }
   if (st_all.ok()) {
-    Statement st(db_, "DELETE FROM sessions WHERE expires_ms <= ?");
+    Statement st(db_, Prepare("DELETE FROM sessions WHERE expires_ms <= ?"));
     st.Int(1, now_ms);
     st.Step();
     st_all = st.status(path_, "deleting expired sessions");
@@ -337,7 +362,7 @@ StatusOr<std::vector<std::string>> SessionStore::Expire(std::int64_t now_ms) {
 }
 
 StatusOr<std::uint64_t> SessionStore::Count(const std::optional<std::string>& owner) {
-  Statement st(db_, owner ? "SELECT COUNT(*) FROM sessions WHERE owner = ?" : "SELECT COUNT(*) FROM sessions");
+  Statement st(db_, Prepare(owner ? "SELECT COUNT(*) FROM sessions WHERE owner = ?" : "SELECT COUNT(*) FROM sessions"));
   if (owner) st.Text(1, *owner);
   std::uint64_t n = 0;
   if (st.Step()) n = static_cast<std::uint64_t>(st.Int(0));

@@ -21,11 +21,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "proto/status.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace stockade::supervisor {
 
@@ -90,11 +92,16 @@ class SessionStore {
 
  private:
   SessionStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // One statement (no parameters) run to completion.
   Status Exec(const char* sql);
   Status Error(const char* what) const;
+  // The statement for `sql` (a string literal: cached by its address),
+  // prepared on first use; nullptr when it cannot be.
+  sqlite3_stmt* Prepare(const char* sql);
 
   sqlite3* db_;
   std::string path_;
+  std::unordered_map<const char*, sqlite3_stmt*> statements_;
 };
 
 }  // namespace stockade::supervisor
