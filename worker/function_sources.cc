@@ -198,6 +198,7 @@ std::string Dump(duk_context* ctx, duk_idx_t idx) {
 }
 
 struct VerifyArgs {
+  duk_context* scratch;  // a thread whose global is an empty object of its own
   duk_idx_t fn_idx;
   const std::string* padded;  // the candidate, after the line breaks before it
   std::string_view name;
@@ -219,12 +220,10 @@ duk_ret_t VerifyOnStack(duk_context* ctx, void* udata) {
     return 0;
   }
   // Declared in global code (as the run's own was, in a program or a
-  // function: their dumps agree), on a scratch global of its own. Being one
-  // function declaration, running it only defines that function there.
-  duk_push_thread(ctx);
-  duk_context* scratch = duk_get_context(ctx, -1);
-  duk_push_bare_object(scratch);
-  duk_set_global_object(scratch);
+  // function: their dumps agree), on the scratch global. Being one function
+  // declaration, running it only defines that function there.
+  duk_context* scratch = args->scratch;
+  duk_set_top(scratch, 0);
   duk_push_lstring(scratch, args->filename.data(), args->filename.size());
   if (duk_pcompile_lstring_filename(scratch, 0, text.data(), text.size()) != 0 || duk_pcall(scratch, 0) != 0) {
     return 0;
@@ -267,25 +266,29 @@ duk_ret_t Hoisted(duk_context* ctx) {
   const std::string filename = duk_safe_to_string(ctx, -1);
   duk_push_string(ctx, "");  // 4: the prologue (none)
   duk_push_null(ctx);        // 5: no text
+  duk_push_thread(ctx);      // 6: the scratch thread, one for all candidates
+  duk_context* scratch = duk_get_context(ctx, 6);
+  duk_push_bare_object(scratch);
+  duk_set_global_object(scratch);
   const auto n = static_cast<duk_uarridx_t>(duk_get_length(ctx, 1));
   for (duk_uarridx_t i = 1; i + 2 < n; i += 3) {
-    duk_get_prop_index(ctx, 1, i);      // 6: name
-    duk_get_prop_index(ctx, 1, i + 1);  // 7: text
-    duk_get_prop_index(ctx, 1, i + 2);  // 8: line breaks before it
+    duk_get_prop_index(ctx, 1, i);      // 7: name
+    duk_get_prop_index(ctx, 1, i + 1);  // 8: text
+    duk_get_prop_index(ctx, 1, i + 2);  // 9: line breaks before it
     duk_size_t name_len = 0;
-    const char* name = duk_get_lstring(ctx, 6, &name_len);
+    const char* name = duk_get_lstring(ctx, 7, &name_len);
     // The declared function: through the top-level function's accessor, or
     // the global's own property in global code.
-    duk_get_prop_lstring(ctx, 0, name, name_len);  // 9
-    if (duk_is_ecmascript_function(ctx, 9)) {
-      std::string padded = duk_safe_to_string(ctx, 8);
-      padded += duk_safe_to_string(ctx, 7);
-      VerifyArgs args{9, &padded, std::string_view(name, name_len), filename};
+    duk_get_prop_lstring(ctx, 0, name, name_len);  // 10
+    if (duk_is_ecmascript_function(ctx, 10)) {
+      std::string padded = duk_safe_to_string(ctx, 9);
+      padded += duk_safe_to_string(ctx, 8);
+      VerifyArgs args{scratch, 10, &padded, std::string_view(name, name_len), filename};
       if (duk_safe_call(ctx, VerifyOnStack, &args, 0, 1) != DUK_EXEC_SUCCESS) args.same = false;
       duk_pop(ctx);
-      Append(ctx, 2, 9, 6, args.same ? 7 : 5, 4, "e");
+      Append(ctx, 2, 10, 7, args.same ? 8 : 5, 4, "e");
     }
-    duk_set_top(ctx, 6);
+    duk_set_top(ctx, 7);
   }
   return 0;
 }

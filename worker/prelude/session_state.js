@@ -67,7 +67,7 @@
     registry = isArray(registry) ? registry : [];
     var entryOf = null;   // function -> its registry entry's index (built on first need)
     var classOf = null;   // a kept function's prototype object -> the function
-    var fnRefs = new Map(); // registry index -> the shared {f: i} reference
+    var fnRefs = null;    // registry index -> the shared {f: i} reference (made on first need)
     var used = [];        // registry indices of the kept functions, as met
 
     function entries() {
@@ -126,6 +126,7 @@
         }
         return undefined;
       }
+      if (fnRefs === null) fnRefs = new Map();
       var r = fnRefs.get(at);
       if (r === undefined) {
         r = { f: -1 };  // numbered once all are known
@@ -232,7 +233,11 @@
       var r = ref(value, name);
       if (r === undefined) continue;
       bindings.push([name, r]);
-      var bytes = stringify(r).length + stringify(objects.slice(before)).length;
+      // (JSON.stringify costs microseconds a call: none for what a
+      // number or a literal takes.)
+      var bytes = typeof r === 'number' ? String(r).length : r === true || r === null ? 4 : r === false ? 5
+                                                                                        : stringify(r).length;
+      if (objects.length > before) bytes += stringify(objects.slice(before)).length;
       for (var u = usedBefore; u < used.length; u++) bytes += registry[used[u] + 2].length;
       variables.push({ name: name, bytes: bytes });
     }
