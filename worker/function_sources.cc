@@ -55,7 +55,10 @@ class Scanner {
         const std::size_t start = i_;
         while (i_ < code_.size() && IsIdentByte(static_cast<unsigned char>(code_[i_]))) ++i_;
         const std::string_view word = code_.substr(start, i_ - start);
-        const bool statement_start = prev_ == Prev::kNone || prev_ == Prev::kStatementEnd;
+        // A value then a line break then `function`: no expression goes on
+        // that way, so a semicolon is inserted and a statement starts.
+        const bool statement_start = prev_ == Prev::kNone || prev_ == Prev::kStatementEnd ||
+                                     (prev_ == Prev::kValue && newline_before_);
         if (word == "function" && depth_ == 0 && statement_start && !has_pending &&
             found.size() < kMaxFunctionCandidates) {
           has_pending = DeclaredName(&pending.name);
@@ -101,18 +104,23 @@ class Scanner {
  private:
   enum class Prev { kNone, kStatementEnd, kValue, kOperator };
 
-  // False at the end of the text or in an unterminated comment.
+  // False at the end of the text or in an unterminated comment. Notes
+  // whether a line ended on the way (newline_before_).
   bool SkipSpaceAndComments() {
+    newline_before_ = false;
     while (i_ < code_.size()) {
       const char c = code_[i_];
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+        newline_before_ |= c == '\n' || c == '\r';
         ++i_;
       } else if (code_.substr(i_, 2) == "//") {
         const std::size_t nl = code_.find('\n', i_);
         i_ = nl == std::string_view::npos ? code_.size() : nl + 1;
+        newline_before_ = true;
       } else if (code_.substr(i_, 2) == "/*") {
         const std::size_t end = code_.find("*/", i_ + 2);
         if (end == std::string_view::npos) return false;
+        newline_before_ |= code_.substr(i_, end - i_).find_first_of("\r\n") != std::string_view::npos;
         i_ = end + 2;
       } else {
         return true;
@@ -174,6 +182,7 @@ class Scanner {
   std::size_t i_ = 0;
   int depth_ = 0;
   Prev prev_ = Prev::kNone;
+  bool newline_before_ = false;  // a line ended before the current token
   std::string_view last_word_;  // the token before, if it was a word
   std::vector<bool> heads_;     // per open bracket: a statement's head
 };

@@ -4,14 +4,19 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
+#include <memory>
+#include <vector>
 #include <thread>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include <boost/asio/post.hpp>
 #include <google/protobuf/util/json_util.h>
 
 #include "policy/lowering.h"
@@ -21,14 +26,18 @@
 #include "supervisor/cli/output.h"
 #include "supervisor/common/log.h"
 #include "supervisor/pool/supervisor.h"
+#include "supervisor/sessions/session_manager.h"
+#include "supervisor/sessions/session_store.h"
 
 namespace stockade::supervisor {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: stockade run [options] FILE|-\n"
+    "usage: stockade run [options] FILE|- [FILE...]\n"
     "  Runs a JavaScript or TypeScript file (or stdin) in a confined worker and prints\n"
     "  its result. ES2015+ and TypeScript are lowered to ES5 by a compiler worker first.\n"
+    "  Several files run in order in one session (in memory): each sees what the ones\n"
+    "  before it left at top level; the first that fails stops the rest.\n"
     "options:\n"
     "  --policy P        default|strict|permissive or a policy file (text protobuf)\n"
     "  --timeout T       per-run timeout, e.g. 500ms, 2s (clamped to the policy)\n"
@@ -47,21 +56,22 @@ int Usage(const std::string& error) {
 }
 
 // Signals are blocked in every thread (the supervisor's threads inherit the
-// mask) and taken synchronously by one thread that turns them into Cancel.
-std::thread CancelOnSignal(Supervisor& sup, std::atomic<std::uint64_t>& execution_id) {
+// mask) and taken synchronously by one thread that turns them into
+// `cancel` (called with the run's id once there is one).
+std::thread CancelOnSignal(std::function<void(std::uint64_t)> cancel, std::atomic<std::uint64_t>& execution_id) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR2);  // internal: stop the canceller
-  return std::thread([&sup, &execution_id, set] {
+  return std::thread([cancel = std::move(cancel), &execution_id, set] {
     int sig = 0;
     bool cancelled = false;
     while (sigwait(&set, &sig) == 0 && sig != SIGUSR2) {
       if (cancelled) _exit(policy::ExitCodeFor(api::CANCELLED));
       cancelled = true;
       while (execution_id.load() == 0) std::this_thread::yield();
-      sup.Cancel(execution_id.load());
+      cancel(execution_id.load());
     }
   });
 }
@@ -71,10 +81,88 @@ void StopCanceller(std::thread& canceller) {
   canceller.join();
 }
 
+// Builds the request for one script file; false (with a message) when it
+// cannot be read.
+bool ScriptRequest(const std::string& file, const std::string& language, const api::Limits& limits,
+                   api::ExecuteRequest* request) {
+  auto code = ReadScript(file);
+  if (!code.ok()) {
+    std::fprintf(stderr, "stockade run: %s\n", code.status().message().c_str());
+    return false;
+  }
+  request->set_code(std::move(code).value());
+  *request->mutable_limits() = limits;
+  request->set_filename(file == "-" ? "stdin" : file.substr(file.rfind('/') + 1));
+  request->set_language(!language.empty() ? language
+                                          : std::string(policy::LanguageName(policy::LanguageForFilename(file))));
+  return true;
+}
+
+// The scripts in order in one in-memory session; the exit code of the
+// first that does not end OK, or of the last.
+int RunInSession(Supervisor& sup, const std::vector<std::string>& files, const std::string& language,
+                 const api::Limits& limits, bool json, ConsoleSink sink) {
+  auto store = SessionStore::Open(":memory:");
+  if (!store.ok()) {
+    std::fprintf(stderr, "stockade run: %s\n", store.status().message().c_str());
+    return policy::ExitCodeFor(api::INTERNAL);
+  }
+  // The manager lives on the io thread, as everything that submits does.
+  std::unique_ptr<SessionManager> manager;
+  std::string id;
+  {
+    std::promise<std::string> made;
+    boost::asio::post(sup.io(), [&] {
+      manager = std::make_unique<SessionManager>(sup, std::move(store).value(), sup.policy().sessions());
+      auto s = manager->Create("");
+      made.set_value(s.ok() ? s->id : "");
+    });
+    id = made.get_future().get();
+  }
+  std::atomic<std::uint64_t> ticket{0};
+  std::thread canceller = CancelOnSignal(
+      [&](std::uint64_t t) { boost::asio::post(sup.io(), [&manager, t] { manager->Cancel(t); }); }, ticket);
+  int code = 0;
+  for (const std::string& file : files) {
+    api::ExecuteRequest request;
+    if (!ScriptRequest(file, language, limits, &request)) {
+      code = 2;
+      break;
+    }
+    std::promise<api::ExecutionResult> done;
+    ticket = 0;
+    boost::asio::post(sup.io(), [&] {
+      Supervisor::Callbacks cb;
+      cb.on_line = sink;
+      cb.on_done = [&done](api::ExecutionResult r) { done.set_value(std::move(r)); };
+      ticket = manager->Run("", id, std::move(request), std::move(cb));
+    });
+    const api::ExecutionResult result = done.get_future().get();
+    code = PrintResult(result, json);
+    if (!json && result.status() == api::OK && result.session().dropped_size() > 0) {
+      std::string kept = "[stockade] not kept for the next script:";
+      for (const std::string& d : result.session().dropped()) kept += " " + d + ";";
+      kept.back() = '\n';
+      WriteAll(STDERR_FILENO, kept);
+    }
+    if (result.status() != api::OK) break;
+  }
+  StopCanceller(canceller);
+  // Gone on the io thread, with nothing of it running there any more.
+  std::promise<void> gone;
+  boost::asio::post(sup.io(), [&] {
+    manager.reset();
+    gone.set_value();
+  });
+  gone.get_future().wait();
+  return code;
+}
+
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
-  std::string policy_spec, file, worker, language;
+  std::string policy_spec, worker, language;
+  std::vector<std::string> files;
   bool json = false;
   api::ExecuteRequest request;
   for (int i = 0; i < argc; ++i) {
@@ -111,28 +199,20 @@ int RunCommand(int argc, char** argv) {
       }
     } else if (arg.size() > 1 && arg[0] == '-') {
       return Usage("unknown option " + arg);
-    } else if (file.empty()) {
-      file = arg;
     } else {
-      return Usage("only one script at a time");
+      files.push_back(arg);
     }
   }
-  if (file.empty()) return Usage("no script given");
+  if (files.empty()) return Usage("no script given");
+  if (std::count(files.begin(), files.end(), "-") > 1) return Usage("stdin (-) can be read once");
 
-  auto code = ReadScript(file);
-  if (!code.ok()) {
-    std::fprintf(stderr, "stockade run: %s\n", code.status().message().c_str());
-    return 2;
-  }
   auto policy = policy::LoadPolicy(policy_spec);
   if (!policy.ok()) {
     std::fprintf(stderr, "stockade run: %s\n", policy.status().message().c_str());
     return 2;
   }
-  request.set_code(std::move(code).value());
-  request.set_filename(file == "-" ? "stdin" : file.substr(file.rfind('/') + 1));
-  request.set_language(!language.empty() ? language
-                                         : std::string(policy::LanguageName(policy::LanguageForFilename(file))));
+  const api::Limits limits = request.limits();
+  if (files.size() == 1 && !ScriptRequest(files[0], language, limits, &request)) return 2;
 
   sigset_t blocked;
   sigemptyset(&blocked);
@@ -153,8 +233,6 @@ int RunCommand(int argc, char** argv) {
   }
   // Ctrl-C or SIGTERM cancels the run (exit code of CANCELLED) instead of
   // leaving the terminal with a half-reported result; a second one kills.
-  std::atomic<std::uint64_t> execution_id{0};
-  std::thread canceller = CancelOnSignal(**sup, execution_id);
   if ((*sup)->confinement().cgroup() == "none") {
     // A missing layer is said out loud, never silently skipped.
     WriteAll(STDERR_FILENO, "[stockade] no cgroup limits for this run (" +
@@ -165,6 +243,11 @@ int RunCommand(int argc, char** argv) {
   if (!json) {
     sink = PrintConsoleLine;
   }
+  if (files.size() > 1) return RunInSession(**sup, files, language, limits, json, sink);
+
+  std::atomic<std::uint64_t> execution_id{0};
+  Supervisor& one = **sup;
+  std::thread canceller = CancelOnSignal([&one](std::uint64_t id) { one.Cancel(id); }, execution_id);
   std::promise<api::ExecutionResult> done;
   execution_id = (*sup)->Submit(std::move(request), sink, [&done](api::ExecutionResult r) {
     done.set_value(std::move(r));

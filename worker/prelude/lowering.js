@@ -419,7 +419,7 @@ function registrationEntry(f, k, name) {
 // TypeScript's helpers into theirs. A declaration whose text cannot be
 // found registers null (its function is dropped and named).
 function fillSources(output, topLevelNames) {
-  if (registrations.length === 0) return output;
+  if (registrations.length === 0 && output.indexOf('"__stockade_helpers"') < 0) return output;
   function literal(text) {
     return text === null ? 'null' : JSON.stringify(text).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
   }
@@ -603,8 +603,8 @@ function wrapTopLevel(context) {
     // placeholders' names keeps none: they would be replaced in it).
     var after = {};  // statement index -> its registration
     found.names.forEach(function (n) { topLevelNames[n.text] = true; });
+    var hoisted = [];
     if (found.names.length > 0 && file.text.indexOf('__stockade_') < 0) {
-      var hoisted = [];
       statements.forEach(function (st, index) {
         var r = registrable(st, K);
         if (r === null) return;
@@ -618,11 +618,13 @@ function wrapTopLevel(context) {
           after[index] = registration(f, [f.createArrayLiteralExpression(registrationEntry(f, k, r.name), false)]);
         }
       });
-      if (registrations.length > 0) {
-        body.push(registration(f, [f.createStringLiteral('__stockade_helpers')]));
-        if (hoisted.length > 0) body.push(registration(f, [f.createArrayLiteralExpression(hoisted, false)]));
-      }
     }
+    // TypeScript's helpers (`var __read = ...` before the wrapper, so
+    // globals) are registered whatever the program declares, first: a
+    // session must know them as helpers, not as functions it could not
+    // keep, and have them before any declaration that uses them.
+    if (file.text.indexOf('__stockade_') < 0) body.push(registration(f, [f.createStringLiteral('__stockade_helpers')]));
+    if (hoisted.length > 0) body.push(registration(f, [f.createArrayLiteralExpression(hoisted, false)]));
     // Only what follows the last top-level expression statement can set
     // the completion value: what precedes it runs as written (an
     // assignment in a hot loop costs it a third of its speed).

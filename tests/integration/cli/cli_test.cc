@@ -70,6 +70,27 @@ TEST(Cli, ModernJavaScriptAndTypeScriptExamplesRun) {
   EXPECT_NE(failing.out.find("stdin:4"), std::string::npos) << failing.out;
 }
 
+TEST(Cli, SeveralScriptsRunInOneSession) {
+  const std::string dir = std::string(STOCKADE_SOURCE_DIR) + "/examples/session/";
+  Output o = RunCli(dir + "1_load.js " + dir + "2_report.ts " + dir + "3_follow_up.js");
+  EXPECT_EQ(o.code, 0) << o.out;
+  EXPECT_NE(o.out.find("loaded 3 orders\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("best customer: ada (37)\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("{\"before\":[\"ada\",37],\"now\":[\"lin\",52.5],\"kept\":2}"), std::string::npos) << o.out;
+  // TypeScript's helpers are no variables of the session.
+  EXPECT_EQ(o.out.find("not kept"), std::string::npos) << o.out;
+
+  // The first script that fails stops the rest, with its exit code.
+  Output failed = RunCli(dir + "1_load.js " + Example("runtime_error.js") + " " + dir + "2_report.ts");
+  EXPECT_EQ(failed.code, 1) << failed.out;
+  EXPECT_NE(failed.out.find("loaded 3 orders"), std::string::npos) << failed.out;
+  EXPECT_EQ(failed.out.find("best customer"), std::string::npos) << failed.out;
+  // Each script alone starts from nothing.
+  Output alone = RunCli(dir + "2_report.ts");
+  EXPECT_EQ(alone.code, 1) << alone.out;
+  EXPECT_NE(alone.out.find("byCustomer"), std::string::npos) << alone.out;
+}
+
 TEST(Cli, EachOutcomeHasItsExitCode) {
   struct Case {
     std::string args;

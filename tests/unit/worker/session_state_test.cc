@@ -113,6 +113,10 @@ TEST_F(SessionStateTest, TopLevelFunctionsAreKeptBySource) {
   wire::Result c = RunIn(StateOf(b), "function scale(x) { return x * rate * 10; }\nvar twice = 0;");
   ASSERT_EQ(c.status(), api::OK) << c.detail();
   EXPECT_EQ(RunIn(StateOf(c), "[scale(1), rate, twice]").value_json(), "[50,5,0]");
+  // Code without semicolons (found by `stockade run a.js b.js`).
+  wire::Result d = RunIn("", "var xs = [1, 2]\nfunction dbl(v) { return v * 2 }\nfor (var i = 0; i < 1; i++) {}\n");
+  ASSERT_EQ(d.status(), api::OK) << d.detail();
+  EXPECT_EQ(RunIn(StateOf(d), "xs.map(dbl)").value_json(), "[2,4]") << d.session_out_json();
 }
 
 TEST_F(SessionStateTest, OnlyTheFunctionsDeclarationsMadeAreKept) {
@@ -217,6 +221,12 @@ TEST(FunctionSourcesTest, TheScannerFindsTopLevelDeclarations) {
   EXPECT_EQ(found[1].name, "two");
   EXPECT_EQ(code.substr(found[1].begin), "function two() { return /{/.test('{'); }");
   EXPECT_TRUE(FindTopLevelFunctions("function f() {}\n'\\u0041'").empty());
+  // Without semicolons: a line break after a value ends the statement.
+  const std::string asi = "var xs = [1]\nfunction f() {}\nvar g = xs\n/* a\nb */ function h() {}\nvar e =\nfunction no() {}";
+  const std::vector<FunctionCandidate> asi_found = FindTopLevelFunctions(asi);
+  ASSERT_EQ(asi_found.size(), 2u);
+  EXPECT_EQ(asi_found[0].name, "f");
+  EXPECT_EQ(asi_found[1].name, "h");
 }
 
 // Lowered programs (classes, arrows, async functions): lowered here by a
