@@ -402,6 +402,22 @@ TEST(DaemonSessions, TwoDaemonsCannotShareAStateDirectory) {
   EXPECT_NE(second->log().find("in use by another stockade serve"), std::string::npos) << second->log();
 }
 
+TEST(DaemonSessions, UnusedSessionsExpireAndRunsKeepThemAlive) {
+  auto d = Daemon::Start({.policy_text = "sessions { ttl_seconds: 2 }"});
+  ASSERT_TRUE(d);
+  const std::string idle = NewSession(*d).id();
+  const std::string busy = NewSession(*d).id();
+  // The busy one is used every half second; the idle one never again.
+  const auto until = Clock::now() + 4500ms;
+  while (Clock::now() < until) {
+    ASSERT_EQ(RunIn(*d, busy, "1").status(), api::OK);
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(Get(*d, "/v1/sessions/" + idle).status, 404);
+  EXPECT_EQ(Get(*d, "/v1/sessions/" + busy).status, 200);
+  EXPECT_TRUE(d->WaitForLog("\"event\":\"sessions_expired\"", 1s)) << d->log();
+}
+
 TEST(DaemonSessions, SessionsSurviveARestart) {
   TempDir state;
   std::string id;
