@@ -57,28 +57,39 @@ int Usage(const std::string& error) {
 
 // Signals are blocked in every thread (the supervisor's threads inherit the
 // mask) and taken synchronously by one thread that turns them into
-// `cancel` (called with the run's id once there is one).
-std::thread CancelOnSignal(std::function<void(std::uint64_t)> cancel, std::atomic<std::uint64_t>& execution_id) {
+// `cancel(id)` of the run in flight. A signal before a run has its id is
+// kept in `requested`; whoever sets the id next checks it (Canceller::Started).
+struct Canceller {
+  std::function<void(std::uint64_t)> cancel;
+  std::atomic<std::uint64_t> id{0};
+  std::atomic<bool> requested{false};
+  std::thread thread;
+
+  // The run `run_id` is in flight now.
+  void Started(std::uint64_t run_id) {
+    id = run_id;
+    if (requested) cancel(run_id);  // twice is harmless: a finished run ignores it
+  }
+};
+
+void StartCanceller(Canceller& c) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR2);  // internal: stop the canceller
-  return std::thread([cancel = std::move(cancel), &execution_id, set] {
+  c.thread = std::thread([&c, set] {
     int sig = 0;
-    bool cancelled = false;
     while (sigwait(&set, &sig) == 0 && sig != SIGUSR2) {
-      if (cancelled) _exit(policy::ExitCodeFor(api::CANCELLED));
-      cancelled = true;
-      while (execution_id.load() == 0) std::this_thread::yield();
-      cancel(execution_id.load());
+      if (c.requested.exchange(true)) _exit(policy::ExitCodeFor(api::CANCELLED));
+      if (const std::uint64_t id = c.id.load(); id != 0) c.cancel(id);
     }
   });
 }
 
-void StopCanceller(std::thread& canceller) {
-  pthread_kill(canceller.native_handle(), SIGUSR2);
-  canceller.join();
+void StopCanceller(Canceller& c) {
+  pthread_kill(c.thread.native_handle(), SIGUSR2);
+  c.thread.join();
 }
 
 // Builds the request for one script file; false (with a message) when it
@@ -102,6 +113,13 @@ bool ScriptRequest(const std::string& file, const std::string& language, const a
 // first that does not end OK, or of the last.
 int RunInSession(Supervisor& sup, const std::vector<std::string>& files, const std::string& language,
                  const api::Limits& limits, bool json, ConsoleSink sink) {
+  // Every script is read before the first runs: a file that cannot be read
+  // stops everything before anything ran, and Ctrl-C while stdin is typed
+  // needs no run to cancel.
+  std::vector<api::ExecuteRequest> requests(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!ScriptRequest(files[i], language, limits, &requests[i])) return 2;
+  }
   auto store = SessionStore::Open(":memory:");
   if (!store.ok()) {
     std::fprintf(stderr, "stockade run: %s\n", store.status().message().c_str());
@@ -119,24 +137,24 @@ int RunInSession(Supervisor& sup, const std::vector<std::string>& files, const s
     });
     id = made.get_future().get();
   }
-  std::atomic<std::uint64_t> ticket{0};
-  std::thread canceller = CancelOnSignal(
-      [&](std::uint64_t t) { boost::asio::post(sup.io(), [&manager, t] { manager->Cancel(t); }); }, ticket);
+  Canceller canceller;
+  canceller.cancel = [&](std::uint64_t t) { boost::asio::post(sup.io(), [&manager, t] { manager->Cancel(t); }); };
+  StartCanceller(canceller);
   int code = 0;
-  for (const std::string& file : files) {
-    api::ExecuteRequest request;
-    if (!ScriptRequest(file, language, limits, &request)) {
-      code = 2;
+  for (api::ExecuteRequest& request : requests) {
+    if (canceller.requested) {
+      code = policy::ExitCodeFor(api::CANCELLED);
       break;
     }
     std::promise<api::ExecutionResult> done;
-    ticket = 0;
+    std::promise<std::uint64_t> submitted;
     boost::asio::post(sup.io(), [&] {
       Supervisor::Callbacks cb;
       cb.on_line = sink;
       cb.on_done = [&done](api::ExecutionResult r) { done.set_value(std::move(r)); };
-      ticket = manager->Run("", id, std::move(request), std::move(cb));
+      submitted.set_value(manager->Run("", id, std::move(request), std::move(cb)));
     });
+    canceller.Started(submitted.get_future().get());
     const api::ExecutionResult result = done.get_future().get();
     code = PrintResult(result, json);
     if (!json && result.status() == api::OK && result.session().dropped_size() > 0) {
@@ -245,13 +263,14 @@ int RunCommand(int argc, char** argv) {
   }
   if (files.size() > 1) return RunInSession(**sup, files, language, limits, json, sink);
 
-  std::atomic<std::uint64_t> execution_id{0};
   Supervisor& one = **sup;
-  std::thread canceller = CancelOnSignal([&one](std::uint64_t id) { one.Cancel(id); }, execution_id);
+  Canceller canceller;
+  canceller.cancel = [&one](std::uint64_t id) { one.Cancel(id); };
+  StartCanceller(canceller);
   std::promise<api::ExecutionResult> done;
-  execution_id = (*sup)->Submit(std::move(request), sink, [&done](api::ExecutionResult r) {
+  canceller.Started((*sup)->Submit(std::move(request), sink, [&done](api::ExecutionResult r) {
     done.set_value(std::move(r));
-  });
+  }));
   api::ExecutionResult result = done.get_future().get();
   StopCanceller(canceller);
   if (const std::string refused = (*sup)->confinement().namespaces_detail(); !refused.empty()) {

@@ -1,5 +1,7 @@
 #include "supervisor/daemon/api_keys.h"
 
+#include <openssl/sha.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -17,6 +19,23 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// A key without a name is named after a digest of the secret, not its
+// place in the file: sessions outlive the daemon and belong to the name,
+// so removing one line must not hand the next key its neighbour's
+// sessions. 48 bits of SHA-256 say nothing useful about a 16+ character
+// secret, and the name is all that logs and metrics show.
+std::string ApiKeys::DerivedName(const std::string& secret) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name = "key-";
+  for (int i = 0; i < 6; ++i) {
+    name += kHex[digest[i] >> 4];
+    name += kHex[digest[i] & 15];
+  }
+  return name;
+}
+
 StatusOr<ApiKeys> ApiKeys::Parse(std::string_view text, const std::string& source) {
   ApiKeys keys;
   std::istringstream in{std::string(text)};
@@ -31,7 +50,7 @@ StatusOr<ApiKeys> ApiKeys::Parse(std::string_view text, const std::string& sourc
     const std::string where = source + ":" + std::to_string(number);
     if (!extra.empty()) return Status::Error(where + ": expected \"<key> [name]\"");
     if (secret.size() < 16) return Status::Error(where + ": keys must be at least 16 characters");
-    if (name.empty()) name = "key" + std::to_string(keys.keys_.size() + 1);
+    if (name.empty()) name = DerivedName(secret);
     for (const Key& k : keys.keys_) {
       if (k.name == name) return Status::Error(where + ": duplicate key name \"" + name + "\"");
     }

@@ -6,7 +6,9 @@
 // Lookup compares against every key in constant time (no early exit on the
 // first differing byte or the first match), so response timing does not
 // reveal how much of a guess was right. Keys are never logged; the name is
-// what appears in logs and metrics, and it owns the executions it creates.
+// what appears in logs and metrics, and it owns the executions and sessions
+// it creates. A key without a name is named after a digest of itself
+// (DerivedName), so editing the file never moves one key's sessions to another.
 #pragma once
 
 #include <optional>
@@ -25,6 +27,8 @@ class ApiKeys {
   ApiKeys() = default;
   static StatusOr<ApiKeys> Load(const std::string& path);
   static StatusOr<ApiKeys> Parse(std::string_view text, const std::string& source);
+  // The name of a key given none: "key-" and 12 hex digits of its SHA-256.
+  static std::string DerivedName(const std::string& secret);
 
   bool enabled() const { return !keys_.empty(); }
   std::size_t size() const { return keys_.size(); }

@@ -70,9 +70,16 @@ ApiReply ApiService::SessionRoute(const HttpRequest& req, const std::vector<std:
   if (!sessions_) return Error(req, 503, api::INTERNAL, sessions_off_);
   const std::string_view target(req.target().data(), req.target().size());
   const http::verb method = req.method();
+  // The store's own message names files and SQLite's words: for the log,
+  // not for clients.
   auto store_error = [&](const Status& st) {
     Log(LogLevel::kError, "session_store_error", {{"detail", st.message()}});
-    return Error(req, 503, api::INTERNAL, "the session store failed: " + st.message(), 1000);
+    return Error(req, 503, api::INTERNAL, "the session store failed; the daemon's log says why", 1000);
+  };
+  auto not_allowed = [&](const char* allow) {
+    ApiReply reply = Error(req, 405, api::INVALID_REQUEST, std::string("use ") + allow);
+    reply.response.set(http::field::allow, allow);
+    return reply;
   };
 
   if (parts.size() == 2) {
@@ -108,7 +115,7 @@ ApiReply ApiService::SessionRoute(const HttpRequest& req, const std::vector<std:
       if (listed->size() > *limit) out.set_next_after((*listed)[*limit - 1].id);
       return Json(req, 200, out, owner);
     }
-    return Error(req, 405, api::INVALID_REQUEST, "use POST or GET");
+    return not_allowed("POST, GET");
   }
 
   const std::string id(parts[2]);
@@ -153,6 +160,8 @@ ApiReply ApiService::SessionRoute(const HttpRequest& req, const std::vector<std:
     }
     return Json(req, 200, out, owner);
   }
+  if (parts.size() == 3) return not_allowed("GET, DELETE");
+  if (parts.size() == 4 && parts[3] == "history") return not_allowed("GET");
   return Error(req, 404, api::INVALID_REQUEST, "no such route");
 }
 

@@ -83,8 +83,10 @@ class SessionStore {
   // The last `limit` records, oldest first.
   StatusOr<std::vector<HistoryRecord>> History(const std::string& id, std::uint32_t limit);
 
-  // Deletes the sessions whose expiry is at or before `now_ms`; their ids.
-  StatusOr<std::vector<std::string>> Expire(std::int64_t now_ms);
+  // Deletes at most `most` of the sessions whose expiry is at or before
+  // `now_ms`, the longest expired first; their ids. (In batches, so that
+  // thousands expiring at once do not hold the caller for long.)
+  StatusOr<std::vector<std::string>> Expire(std::int64_t now_ms, std::uint32_t most = 100);
   // Sessions in all, or the owner's.
   StatusOr<std::uint64_t> Count(const std::optional<std::string>& owner = std::nullopt);
 

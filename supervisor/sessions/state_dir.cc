@@ -12,13 +12,13 @@
 namespace stockade::supervisor {
 namespace {
 
-// mkdir -p, the last component 0700; parents made 0755 as system dirs are.
+// mkdir -p: parents made 0755 as system directories are, the directory
+// itself 0700.
 Status MakeDirs(const std::string& path) {
-  std::string at;
   std::size_t i = 0;
   while (i <= path.size()) {
     const std::size_t slash = path.find('/', i);
-    at = path.substr(0, slash == std::string::npos ? path.size() : slash);
+    const std::string at = path.substr(0, slash == std::string::npos ? path.size() : slash);
     i = slash == std::string::npos ? path.size() + 1 : slash + 1;
     if (at.empty()) continue;
     const bool last = i > path.size();
@@ -26,20 +26,33 @@ Status MakeDirs(const std::string& path) {
       return ErrnoError("state directory " + path + ": cannot make " + at);
     }
   }
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) return ErrnoError("state directory " + path);
-  if (!S_ISDIR(st.st_mode)) return Status::Error("state directory " + path + ": not a directory");
   return Status::Ok();
 }
 
 }  // namespace
 
-StatusOr<StateDir> StateDir::Open(const std::string& path) {
+StatusOr<StateDir> StateDir::Open(const std::string& given) {
+  std::string path = given;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.empty()) return Status::Error("state directory: no path");
   STOCKADE_RETURN_IF_ERROR(MakeDirs(path));
-  const std::string lock_path = path + "/lock";
-  UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd) return ErrnoError("state directory " + path + ": cannot open " + lock_path);
+  // The directory itself, not what a symlink in its place points to; and
+  // only one nobody else can write in: whoever can replace the files in it
+  // could forge other tenants' sessions, or point the store's files at
+  // ours to have us change them.
+  UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) return ErrnoError("state directory " + path + " (it must be a directory, not a symlink)");
+  struct stat st{};
+  if (::fstat(dir.get(), &st) != 0) return ErrnoError("state directory " + path);
+  if (st.st_uid != ::geteuid()) {
+    return Status::Error("state directory " + path + " belongs to uid " + std::to_string(st.st_uid) +
+                         ", not to this daemon's (" + std::to_string(::geteuid()) + ")");
+  }
+  if ((st.st_mode & 0077) != 0 && ::fchmod(dir.get(), st.st_mode & 0700) != 0) {
+    return ErrnoError("state directory " + path + ": cannot make it private (0700)");
+  }
+  UniqueFd fd(::openat(dir.get(), "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd) return ErrnoError("state directory " + path + ": cannot open its lock file");
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       char pid[32] = {};
@@ -50,7 +63,7 @@ StatusOr<StateDir> StateDir::Open(const std::string& path) {
                            (holder.empty() ? "" : " (pid " + holder + ")") +
                            "; give each daemon its own --state-dir");
     }
-    return ErrnoError("state directory " + path + ": cannot lock " + lock_path);
+    return ErrnoError("state directory " + path + ": cannot lock it");
   }
   // Who holds it, for the message above; advisory only.
   const std::string me = std::to_string(::getpid()) + "\n";

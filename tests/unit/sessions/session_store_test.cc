@@ -143,6 +143,27 @@ TEST_F(SessionStoreTest, ExpiredSessionsGo) {
   EXPECT_FALSE(store->Get("se_old")->has_value());
   EXPECT_TRUE(store->History("se_old", 10)->empty());
   EXPECT_TRUE(store->Get("se_new")->has_value());
+  // In batches, the longest expired first.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->Create(Session("se_b" + std::to_string(i), "a", 300 + i)).ok());
+  gone = store->Expire(400, 2);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(*gone, (std::vector<std::string>{"se_b0", "se_b1"}));
+  EXPECT_EQ(store->Expire(400, 100)->size(), 3u);
+}
+
+TEST_F(SessionStoreTest, ItsFilesAreNeverReachedThroughSymlinks) {
+  const std::string elsewhere = (dir_ / "elsewhere").string();
+  std::ofstream(elsewhere) << "not ours";
+  fs::permissions(elsewhere, fs::perms(0644));
+  fs::create_symlink(elsewhere, path_ + "-wal");
+  EXPECT_FALSE(SessionStore::Open(path_).ok());
+  EXPECT_EQ(fs::status(elsewhere).permissions(), fs::perms(0644));
+  fs::remove(path_ + "-wal");
+  fs::remove(path_);
+  fs::create_symlink(elsewhere, path_);
+  auto store = SessionStore::Open(path_);
+  EXPECT_FALSE(store.ok());
+  EXPECT_EQ(fs::status(elsewhere).permissions(), fs::perms(0644));
 }
 
 // What a restart sees: everything committed, the schema as it was.
