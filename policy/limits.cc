@@ -62,7 +62,9 @@ WorkerCgroupLimits WorkerCgroupLimitsFor(const Policy& policy) {
 std::uint64_t WorkerHeapCeiling(const Policy& policy) { return policy.limits().max_memory_bytes(); }
 
 std::uint64_t MaxWorkerFrameBytes(const Policy& policy) {
-  return wire::ResultValueBudget(policy.limits().result_bytes()) + (1u << 20);
+  // A session run's Result carries the state it captured too (at most
+  // sessions.state_bytes, with its summary).
+  return wire::ResultValueBudget(policy.limits().result_bytes()) + policy.sessions().state_bytes() + (1u << 20);
 }
 
 }  // namespace stockade::policy

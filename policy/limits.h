@@ -38,7 +38,8 @@ WorkerCgroupLimits WorkerCgroupLimitsFor(const Policy& policy);
 std::uint64_t WorkerHeapCeiling(const Policy& policy);
 
 // Largest frame a worker may send: the result's JSON budget
-// (wire::ResultValueBudget) plus room for the rest of the Result.
+// (wire::ResultValueBudget), a session's captured state
+// (sessions.state_bytes) and room for the rest of the Result.
 std::uint64_t MaxWorkerFrameBytes(const Policy& policy);
 
 }  // namespace stockade::policy

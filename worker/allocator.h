@@ -55,6 +55,17 @@ class CappedAllocator {
     in_run_ = false;
   }
 
+  // Host memory the interpreter holds outside the heap for a run (a
+  // session capture's text and tables, worker/session_capture.h): false,
+  // and the limit tripped (the run is MEMORY_LIMIT), when it and the live
+  // heap together pass the run's cap.
+  bool AdmitExternal(std::uint64_t bytes) {
+    if (cap_ == 0 || live_ + bytes <= cap_) return true;
+    if (!tripped_) refused_request_ = bytes;
+    tripped_ = true;
+    return false;
+  }
+
   std::uint64_t live_bytes() const { return live_; }
   std::uint64_t peak_bytes() const { return peak_; }
   std::uint64_t cap() const { return cap_; }

@@ -231,11 +231,9 @@ Status Environments::Install(bool compiler) {
   return Status::Ok();
 }
 
-void Environments::PushSessionFunction(duk_context* env, const char* name) const {
+void Environments::PushSession(duk_context* env) const {
   duk_push_heap_stash(env);
   duk_get_prop_string(env, -1, kSessionKey);
-  duk_get_prop_string(env, -1, name);
-  duk_remove(env, -2);
   duk_remove(env, -2);
 }
 

@@ -66,10 +66,10 @@ class Environments {
   // Pushes the event loop's control function `name` (reset, settle:
   // worker/prelude/event_loop.js) onto env's stack.
   void PushLoopFunction(duk_context* env, const char* name) const;
-  // Pushes the session state's function `name` (capture, restore:
-  // worker/prelude/session_state.js), and the object whose keys are the
-  // names every run's global starts with.
-  void PushSessionFunction(duk_context* env, const char* name) const;
+  // Pushes the prelude's session object (worker/prelude/session_state.js:
+  // the helpers of the native capture and restore), and the object whose
+  // keys are the names every run's global starts with.
+  void PushSession(duk_context* env) const;
   void PushTemplateNames(duk_context* env) const;
 
  private:

@@ -9,6 +9,8 @@
 #include "worker/function_sources.h"
 #include "worker/js_values.h"
 #include "worker/script_error.h"
+#include "worker/session_capture.h"
+#include "worker/session_restore.h"
 #include "worker/source_excerpt.h"
 #include "worker/top_level.h"
 #include "worker/weak_collections.h"
@@ -212,12 +214,15 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   // MEMORY_LIMIT).
   bool restored = true;
   if (compiled && !execute.session_in_json().empty()) {
-    envs_.PushSessionFunction(env, "restore");
-    duk_push_global_object(env);
-    duk_push_lstring(env, execute.session_in_json().data(), execute.session_in_json().size());
+    envs_.PushSession(env);
     PushSourceRegistry(env);
-    restored = duk_pcall(env, 3) == DUK_EXEC_SUCCESS;
-    if (restored) duk_pop(env);  // otherwise the error stays on top
+    restored = RestoreSession(env, execute.session_in_json(), -2, -1);
+    if (restored) {
+      duk_pop_2(env);
+    } else {
+      duk_remove(env, -2);  // the error stays on top
+      duk_remove(env, -2);
+    }
   }
   // `this` at top level is the global object, strict or not, as in a script.
   if (compiled && restored) {
@@ -241,7 +246,7 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
       case JsonOutcome::kTooLarge: phase = Phase::kTooLarge; break;
     }
     if (execute.capture_session() && phase != Phase::kEncodeError &&
-        !CaptureSession(env, phase != Phase::kUndefined, result)) {
+        !CaptureSession(env, execute, phase != Phase::kUndefined, result)) {
       phase = Phase::kRuntimeError;
       runtime_prefix = "the session's state cannot be kept: ";
     }
@@ -277,19 +282,29 @@ void Interpreter::Execute(duk_context* env, const wire::Execute& execute, wire::
   duk_set_top(env, 0);
 }
 
-bool Interpreter::CaptureSession(duk_context* env, bool has_value, wire::Result* result) {
-  // [value] -> [value out] or [value error]
-  envs_.PushSessionFunction(env, "capture");
-  duk_push_global_object(env);
+bool Interpreter::CaptureSession(duk_context* env, const wire::Execute& execute, bool has_value,
+                                 wire::Result* result) {
+  // [value] -> [value] or [value error]
+  const duk_idx_t value = duk_get_top_index(env);
+  envs_.PushSession(env);
   envs_.PushTemplateNames(env);
-  duk_dup(env, -4);
-  duk_push_boolean(env, has_value);
   PushSourceRegistry(env);
-  if (duk_pcall(env, 5) != DUK_EXEC_SUCCESS) return false;
-  duk_size_t len = 0;
-  const char* text = duk_get_lstring(env, -1, &len);
-  if (text != nullptr) result->set_session_out_json(text, len);
-  duk_pop(env);
+  CapturedSession captured;
+  const CaptureOutcome outcome =
+      worker::CaptureSession(env, value, has_value, value + 1, value + 2, value + 3,
+                             execute.session_state_bytes(), &captured);
+  if (outcome == CaptureOutcome::kThrew) {
+    duk_insert(env, value + 1);
+    duk_set_top(env, value + 2);
+    return false;
+  }
+  duk_set_top(env, value + 1);
+  if (outcome == CaptureOutcome::kTooLarge) {
+    result->set_session_state_too_large(true);
+  } else {
+    result->set_session_state(std::move(captured.state));
+    result->set_session_out_json(std::move(captured.summary_json));
+  }
   return true;
 }
 

@@ -406,7 +406,10 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
     r.set_session_usable(false);
   } else {
     wire::Result& w = report.result;
-    if (job->on_session_out && !report.nothing_ran) job->on_session_out(std::move(*w.mutable_session_out_json()));
+    if (job->on_session_out && !report.nothing_ran) {
+      job->on_session_out(SessionOut{std::move(*w.mutable_session_state()), std::move(*w.mutable_session_out_json()),
+                                     w.session_state_too_large()});
+    }
     r.set_status(w.status());
     r.set_value_json(std::move(*w.mutable_value_json()));
     if (w.has_error()) *r.mutable_error() = std::move(*w.mutable_error());

@@ -41,6 +41,14 @@
 
 namespace stockade::supervisor {
 
+// What a worker's session capture gave (Execute.capture_session;
+// docs/DESIGN.md, "Session state").
+struct SessionOut {
+  std::string state;         // the state's JSON text, as the worker wrote it
+  std::string summary_json;  // {"variables":[{"name","bytes"}],"dropped":[path]}
+  bool too_large = false;    // past Execute.session_state_bytes: no state
+};
+
 using Clock = std::chrono::steady_clock;
 
 struct Job {
@@ -54,7 +62,7 @@ struct Job {
   std::function<bool(const api::ExecutionResult&)> answered_again;
   // Optional: the worker's session capture (Execute.capture_session), given
   // before on_done when the worker answered.
-  std::function<void(std::string)> on_session_out;
+  std::function<void(SessionOut)> on_session_out;
   Clock::time_point submitted = Clock::now();
 
   // Pool bookkeeping.

@@ -215,6 +215,7 @@ std::uint64_t Supervisor::Submit(api::ExecuteRequest request, Callbacks callback
   job->execute.set_code(std::move(*request.mutable_code()));
   job->execute.set_session_in_json(std::move(callbacks.session_in));
   job->execute.set_capture_session(callbacks.capture_session);
+  job->execute.set_session_state_bytes(callbacks.session_state_bytes);
   job->on_session_out = std::move(callbacks.on_session_out);
   job->execute.set_filename(!request.filename().empty()                ? request.filename()
                             : language == policy::Language::kTypeScript ? "script.ts"

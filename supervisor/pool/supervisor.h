@@ -64,12 +64,14 @@ class Supervisor {
     // cached per tenant, never shared between tenants.
     std::string tenant;
     // Sessions (supervisor/sessions): the state restored into the run's
-    // global, and whether to capture the state the run leaves; the
-    // worker's capture (session_out_json, docs/DESIGN.md "Session state")
-    // reaches on_session_out before on_done, when the worker answered.
+    // global, and whether to capture the state the run leaves (at most
+    // session_state_bytes; 0: the worker's ceiling); the worker's capture
+    // (docs/DESIGN.md "Session state") reaches on_session_out before
+    // on_done, when the worker answered.
     std::string session_in;
     bool capture_session = false;
-    std::function<void(std::string)> on_session_out;
+    std::uint64_t session_state_bytes = 0;
+    std::function<void(SessionOut)> on_session_out;
   };
 
   // Validates, assigns an execution id (returned) and queues the request.

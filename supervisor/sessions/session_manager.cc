@@ -4,8 +4,11 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <chrono>
+#include <unordered_set>
 #include <utility>
 
+#include "policy/session_history.h"
+#include "policy/truncation.h"
 #include "supervisor/common/log.h"
 #include "supervisor/common/random_id.h"
 
@@ -35,14 +38,15 @@ struct Capture {
   std::vector<std::string> dropped;
 };
 
-std::optional<Capture> ParseCapture(const std::string& out) {
+// The state is taken as the worker wrote it (the next run's worker treats
+// it as untrusted input); only the small summary is parsed.
+std::optional<Capture> ParseCapture(SessionOut& out) {
+  if (out.state.empty()) return std::nullopt;
   google::protobuf::Struct s;
-  if (!google::protobuf::util::JsonStringToMessage(out, &s).ok()) return std::nullopt;
+  if (!google::protobuf::util::JsonStringToMessage(out.summary_json, &s).ok()) return std::nullopt;
   const auto& f = s.fields();
-  auto state = f.find("state");
-  if (state == f.end() || !state->second.has_string_value()) return std::nullopt;
   Capture c;
-  c.state = state->second.string_value();
+  c.state = std::move(out.state);
   if (auto v = f.find("variables"); v != f.end() && v->second.has_list_value()) {
     c.variables = static_cast<std::uint32_t>(v->second.list_value().values_size());
     std::string json;
@@ -51,7 +55,8 @@ std::optional<Capture> ParseCapture(const std::string& out) {
   if (auto d = f.find("dropped"); d != f.end() && d->second.has_list_value()) {
     for (const auto& p : d->second.list_value().values()) {
       if (c.dropped.size() == kMaxDroppedShown) break;
-      c.dropped.push_back(p.string_value().substr(0, kMaxDroppedBytes));
+      const std::string& path = p.string_value();
+      c.dropped.push_back(path.substr(0, policy::Utf8PrefixLength(path, kMaxDroppedBytes)));
     }
   }
   return c;
@@ -65,13 +70,16 @@ SessionManager::SessionManager(Supervisor& supervisor, std::unique_ptr<SessionSt
                                const policy::SessionPolicy& policy, Clock now)
     : supervisor_(supervisor), store_(std::move(store)), policy_(policy), now_(now ? std::move(now) : SystemNowMs) {}
 
-StatusOr<SessionRecord> SessionManager::Create(const std::string& owner) {
+StatusOr<SessionRecord> SessionManager::Create(const std::string& owner, bool* at_capacity) {
+  if (at_capacity) *at_capacity = false;
   STOCKADE_ASSIGN_OR_RETURN(const std::uint64_t all, store_->Count());
   if (all >= policy_.max_sessions()) {
-    return Status::Error("there are " + std::to_string(all) + " sessions, the most sessions.max_sessions allows");
+    if (at_capacity) *at_capacity = true;
+    return Status::Error("the daemon holds as many sessions as it may (sessions.max_sessions); retry later");
   }
   STOCKADE_ASSIGN_OR_RETURN(const std::uint64_t mine, store_->Count(owner));
   if (mine >= policy_.max_per_key()) {
+    if (at_capacity) *at_capacity = true;
     return Status::Error("this key has " + std::to_string(mine) +
                          " sessions, the most sessions.max_per_key allows; delete one first");
   }
@@ -176,40 +184,49 @@ void SessionManager::Start(const std::string& id, Pending run) {
     tickets_.erase(run.ticket);
     run.callbacks.on_done(found.ok() ? Answer(api::INVALID_REQUEST, "no session " + id + " (deleted)")
                                      : Answer(api::INTERNAL, found.status().message()));
-    Finish(id, "", api::ExecutionResult(), "", nullptr);
+    Finish(id, "", api::ExecutionResult(), SessionOut(), nullptr);
     return;
   }
-  auto out = std::make_shared<std::string>();
+  auto out = std::make_shared<SessionOut>();
   std::string code = run.request.code();
   supervisor_.redactor().RedactText(&code);  // history leaves through the output filter
+  policy::TrimCodeForHistory(&code);
   auto done = std::move(run.callbacks.on_done);
   run.callbacks.session_in = std::move((*found)->state);
   run.callbacks.capture_session = true;
-  run.callbacks.on_session_out = [out](std::string s) { *out = std::move(s); };
+  run.callbacks.session_state_bytes = policy_.state_bytes();
+  run.callbacks.on_session_out = [out](SessionOut s) { *out = std::move(s); };
   run.callbacks.on_done = [this, id, ticket = run.ticket, code = std::move(code), out, done = std::move(done)](
                               api::ExecutionResult r) mutable {
     tickets_.erase(ticket);
-    Finish(id, code, std::move(r), *out, std::move(done));
+    Finish(id, code, std::move(r), std::move(*out), std::move(done));
   };
   slot.running_execution = supervisor_.Submit(std::move(run.request), std::move(run.callbacks));
 }
 
 void SessionManager::Finish(const std::string& id, const std::string& code, api::ExecutionResult result,
-                            const std::string& out, Supervisor::DoneCallback done) {
+                            SessionOut out, Supervisor::DoneCallback done) {
   if (done) {
     api::SessionInfo* info = result.mutable_session();
     info->set_id(id);
     std::optional<std::string> new_state;
     std::string variables_json = "[]";
-    if (result.status() == api::OK) {
+    if (result.status() == api::OK && out.too_large) {
+      result.set_status(api::OUTPUT_LIMIT);
+      result.clear_value_json();
+      result.set_detail("the session's state would be more than " + std::to_string(policy_.state_bytes()) +
+                        " bytes, over sessions.state_bytes; the session is as it was");
+    } else if (result.status() == api::OK) {
       std::optional<Capture> capture = ParseCapture(out);
       if (!capture) {
         result = Answer(api::INTERNAL, "the worker answered no session state");
         result.mutable_session()->set_id(id);
-      } else if (capture->state.size() > policy_.state_bytes()) {
+      } else if (capture->state.size() + capture->variables_json.size() > policy_.state_bytes()) {
+        // The variables' summary (their names) is kept too, so it counts.
         result.set_status(api::OUTPUT_LIMIT);
         result.clear_value_json();
-        result.set_detail("the session's state would be " + std::to_string(capture->state.size()) +
+        result.set_detail("the session's state would be " +
+                          std::to_string(capture->state.size() + capture->variables_json.size()) +
                           " bytes, over sessions.state_bytes (" + std::to_string(policy_.state_bytes()) +
                           "); the session is as it was");
       } else if (capture->variables > policy_.max_variables()) {
@@ -219,7 +236,10 @@ void SessionManager::Finish(const std::string& id, const std::string& code, api:
                           " variables, over sessions.max_variables (" + std::to_string(policy_.max_variables()) +
                           "); the session is as it was");
       } else {
-        for (auto& d : capture->dropped) info->add_dropped(std::move(d));
+        for (auto& d : capture->dropped) {
+          supervisor_.redactor().RedactText(&d);  // paths are property names: output like any other
+          info->add_dropped(std::move(d));
+        }
         info->set_state_bytes(capture->state.size());
         info->set_variables(capture->variables);
         variables_json = std::move(capture->variables_json);
@@ -227,20 +247,37 @@ void SessionManager::Finish(const std::string& id, const std::string& code, api:
       }
     }
     result.mutable_session()->set_committed(new_state.has_value());
-    // A request that never ran leaves no trace in the session.
-    const bool ran = result.status() != api::INVALID_REQUEST && result.status() != api::QUEUE_FULL;
+    // A request that never ran (refused, or cancelled before a worker took
+    // it) leaves no trace in the session.
+    const bool ran = result.status() != api::INVALID_REQUEST && result.status() != api::QUEUE_FULL &&
+                     !(result.status() == api::CANCELLED && result.worker_id() == 0);
     HistoryRecord record;
     record.at_ms = Now();
     record.code = code;
-    record.result = result.SerializeAsString();
+    {
+      api::ExecutionResult kept = result;
+      policy::TrimForHistory(&kept);
+      record.result = kept.SerializeAsString();
+    }
     const auto committed =
         ran ? store_->CommitRun(id, new_state, variables_json, std::move(record),
                                 Now() + static_cast<std::int64_t>(policy_.ttl_seconds()) * 1000,
                                 policy_.history_records())
             : StatusOr<std::uint64_t>(std::uint64_t{0});
     if (!committed.ok()) {
-      result.mutable_session()->set_committed(false);
-      Log(LogLevel::kWarn, "session_commit_failed", {{"session", id}, {"detail", committed.status().message()}});
+      // The run's own outcome stands; what it left was not kept, and the
+      // answer must say so, not describe a state that is not there.
+      Log(LogLevel::kError, "session_commit_failed", {{"session", id}, {"detail", committed.status().message()}});
+      api::SessionInfo* failed = result.mutable_session();
+      failed->set_committed(false);
+      failed->clear_dropped();
+      failed->set_state_bytes(0);
+      failed->set_variables(0);
+      if (result.status() == api::OK) {
+        result.set_status(api::INTERNAL);
+        result.set_detail("the run ended, but the session could not record it (deleted, expired, or the store "
+                          "failed; the daemon's log says which): the session is as it was");
+      }
     }
     done(std::move(result));
   }
@@ -257,9 +294,11 @@ void SessionManager::Finish(const std::string& id, const std::string& code, api:
 }
 
 StatusOr<std::size_t> SessionManager::ExpireNow() {
-  // Running sessions are not expired under their run: their commit extends
-  // them.
-  STOCKADE_ASSIGN_OR_RETURN(std::vector<std::string> gone, store_->Expire(Now()));
+  // Sessions running or waited for are not expired under their runs: their
+  // commits extend them.
+  std::unordered_set<std::string> busy;
+  for (const auto& [id, slot] : slots_) busy.insert(id);
+  STOCKADE_ASSIGN_OR_RETURN(std::vector<std::string> gone, store_->Expire(Now(), 100, busy));
   return gone.size();
 }
 

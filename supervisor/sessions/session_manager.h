@@ -40,8 +40,9 @@ class SessionManager {
                  Clock now = nullptr);
 
   // A new session of `owner`; an error when the owner or everyone has as
-  // many as the policy allows.
-  StatusOr<SessionRecord> Create(const std::string& owner);
+  // many as the policy allows (then *at_capacity is set), or the store
+  // failed.
+  StatusOr<SessionRecord> Create(const std::string& owner, bool* at_capacity = nullptr);
   // The session if it exists and is `owner`'s: metadata, and the state
   // with `with_state`.
   StatusOr<std::optional<SessionRecord>> Get(const std::string& owner, const std::string& id,
@@ -91,7 +92,7 @@ class SessionManager {
   };
 
   void Start(const std::string& id, Pending run);
-  void Finish(const std::string& id, const std::string& code, api::ExecutionResult result, const std::string& out,
+  void Finish(const std::string& id, const std::string& code, api::ExecutionResult result, SessionOut out,
               Supervisor::DoneCallback done);
   std::int64_t Now() const { return now_(); }
 

@@ -16,7 +16,8 @@ namespace {
 
 struct SessionRun {
   api::ExecutionResult result;
-  std::string out;      // session_out_json
+  std::string state;    // the captured state (Result.session_state)
+  std::string out;      // session_out_json: variables and dropped
   int out_calls = 0;
   bool out_before_done = false;
 };
@@ -27,8 +28,9 @@ SessionRun RunInSession(supervisor::Supervisor& sup, std::string code, std::stri
   supervisor::Supervisor::Callbacks cb;
   cb.session_in = std::move(state_in);
   cb.capture_session = true;
-  cb.on_session_out = [&run](std::string out) {
-    run.out = std::move(out);
+  cb.on_session_out = [&run](supervisor::SessionOut out) {
+    run.state = std::move(out.state);
+    run.out = std::move(out.summary_json);
     ++run.out_calls;
   };
   cb.on_done = [&](api::ExecutionResult r) {
@@ -41,23 +43,6 @@ SessionRun RunInSession(supervisor::Supervisor& sup, std::string code, std::stri
   return run;
 }
 
-// The state text out of session_out_json, as the session manager will
-// take it: {"state":"<JSON text>",...}.
-std::string StateOf(const std::string& out) {
-  const std::string head = "{\"state\":\"";
-  const std::size_t end = out.find("\",\"variables\":");
-  if (out.rfind(head, 0) != 0 || end == std::string::npos) return "";
-  std::string s;
-  for (std::size_t i = head.size(); i < end; ++i) {
-    if (out[i] == '\\' && i + 1 < end) {
-      ++i;
-      s += out[i] == 'n' ? '\n' : out[i];
-    } else {
-      s += out[i];
-    }
-  }
-  return s;
-}
 
 TEST(SessionRuns, StateGoesInAndComesBackThroughRealWorkers) {
   auto sup = StartSupervisor(TestPolicy(1));
@@ -65,15 +50,15 @@ TEST(SessionRuns, StateGoesInAndComesBackThroughRealWorkers) {
   SessionRun a = RunInSession(*sup, "var rows = [1, 2, 3]; var label = 'n'; rows.length", "");
   ASSERT_EQ(a.result.status(), api::OK) << a.result.detail();
   EXPECT_TRUE(a.out_before_done);
-  ASSERT_FALSE(StateOf(a.out).empty()) << a.out;
+  ASSERT_FALSE(a.state.empty()) << a.out;
   // Modern code is lowered first; its state comes back once, from the run.
   SessionRun b = RunInSession(*sup, "const total = rows.reduce((s, x) => s + x, 0);\n`${label}=${total}/${_}`",
-                              StateOf(a.out));
+                              a.state);
   ASSERT_EQ(b.result.status(), api::OK) << b.result.detail();
   EXPECT_TRUE(b.result.lowered());
   EXPECT_EQ(b.result.value_json(), "\"n=6/3\"");
   EXPECT_EQ(b.out_calls, 1);
-  SessionRun c = RunInSession(*sup, "[total, label, _]", StateOf(b.out));
+  SessionRun c = RunInSession(*sup, "[total, label, _]", b.state);
   EXPECT_EQ(c.result.value_json(), "[6,\"n\",\"n=6/3\"]");
   // A run without the session's state sees none of it, on the same worker.
   EXPECT_EQ(sup->Run(Code("typeof rows + typeof total")).value_json(), "\"undefinedundefined\"");
@@ -90,15 +75,15 @@ TEST(SessionRuns, FunctionsAndClassesAreKeptThroughRealWorkers) {
                               "");
   ASSERT_EQ(a.result.status(), api::OK) << a.result.detail();
   EXPECT_TRUE(a.result.lowered());
-  ASSERT_FALSE(StateOf(a.out).empty()) << a.out;
+  ASSERT_FALSE(a.state.empty()) << a.out;
   EXPECT_NE(a.out.find("\"dropped\":[]"), std::string::npos) << a.out;
   // ES5 on an ordinary worker: the class, its instance and the arrow.
   SessionRun b = RunInSession(*sup, "function next() { return c.bump(); }\n[next(), twice(next()), c instanceof Counter]",
-                              StateOf(a.out));
+                              a.state);
   ASSERT_EQ(b.result.status(), api::OK) << b.result.detail();
   EXPECT_FALSE(b.result.lowered());
   EXPECT_EQ(b.result.value_json(), "[2,6,true]");
-  SessionRun c = RunInSession(*sup, "[next(), new Counter().bump()]", StateOf(b.out));
+  SessionRun c = RunInSession(*sup, "[next(), new Counter().bump()]", b.state);
   EXPECT_EQ(c.result.value_json(), "[4,1]");
 }
 

@@ -29,14 +29,10 @@ class SessionStateTest : public InterpreterTest {
     ex.set_capture_session(true);
     return Run(ex, timeout_ms);
   }
-  // The encoded state out of session_out_json ({"state": "...", ...}).
+  // The encoded state (Result.session_state).
   static std::string StateOf(const wire::Result& r) {
-    const std::string& out = r.session_out_json();
-    const std::string head = "{\"state\":";
-    EXPECT_EQ(out.rfind(head, 0), 0u) << out;
-    const std::size_t end = out.find("\",\"variables\":");
-    EXPECT_NE(end, std::string::npos) << out;
-    return Unquote(out.substr(head.size(), end + 1 - head.size()));
+    EXPECT_FALSE(r.session_state().empty()) << r.session_out_json();
+    return r.session_state();
   }
 };
 
