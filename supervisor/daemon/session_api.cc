@@ -95,7 +95,9 @@ ApiReply ApiService::SessionRoute(const HttpRequest& req, const std::vector<std:
         metrics_.Rejected("invalid_request");
         return Error(req, 400, api::INVALID_REQUEST, "the body of POST /v1/sessions is empty or {}");
       }
-      auto made = sessions_->Create(owner);
+      bool full = false;
+      auto made = sessions_->Create(owner, &full);
+      if (!made.ok() && !full) return store_error(made.status());
       if (!made.ok()) {
         metrics_.Rejected("sessions_full");
         return Error(req, 429, api::QUEUE_FULL, made.status().message());

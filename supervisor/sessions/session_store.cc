@@ -380,14 +380,18 @@ StatusOr<std::vector<HistoryRecord>> SessionStore::History(const std::string& id
   return out;
 }
 
-StatusOr<std::vector<std::string>> SessionStore::Expire(std::int64_t now_ms, std::uint32_t most) {
+StatusOr<std::vector<std::string>> SessionStore::Expire(std::int64_t now_ms, std::uint32_t most,
+                                                       const std::unordered_set<std::string>& keep) {
   STOCKADE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   std::vector<std::string> ids;
   Status st_all = Status::Ok();
   {
     Statement st(db_, Prepare("SELECT id FROM sessions WHERE expires_ms <= ? ORDER BY expires_ms LIMIT ?"));
-    st.Int(1, now_ms).Int(2, most);
-    while (st.Step()) ids.push_back(st.Bytes(0));
+    st.Int(1, now_ms).Int(2, static_cast<std::int64_t>(most) + static_cast<std::int64_t>(keep.size()));
+    while (st.Step() && ids.size() < most) {
+      std::string id = st.Bytes(0);
+      if (!keep.count(id)) ids.push_back(std::move(id));
+    }
     st_all = st.status(path_, "finding expired sessions");
   }
   for (const std::string& id : ids) {

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "proto/status.h"
@@ -84,9 +85,11 @@ class SessionStore {
   StatusOr<std::vector<HistoryRecord>> History(const std::string& id, std::uint32_t limit);
 
   // Deletes at most `most` of the sessions whose expiry is at or before
-  // `now_ms`, the longest expired first; their ids. (In batches, so that
-  // thousands expiring at once do not hold the caller for long.)
-  StatusOr<std::vector<std::string>> Expire(std::int64_t now_ms, std::uint32_t most = 100);
+  // `now_ms`, the longest expired first, except those `keep` holds; their
+  // ids. (In batches, so that thousands expiring at once do not hold the
+  // caller for long.)
+  StatusOr<std::vector<std::string>> Expire(std::int64_t now_ms, std::uint32_t most = 100,
+                                            const std::unordered_set<std::string>& keep = {});
   // Sessions in all, or the owner's.
   StatusOr<std::uint64_t> Count(const std::optional<std::string>& owner = std::nullopt);
 

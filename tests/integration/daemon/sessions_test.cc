@@ -418,6 +418,54 @@ TEST(DaemonSessions, UnusedSessionsExpireAndRunsKeepThemAlive) {
   EXPECT_TRUE(d->WaitForLog("\"event\":\"sessions_expired\"", 1s)) << d->log();
 }
 
+TEST(DaemonSessions, ARunLongerThanTheTtlDoesNotLoseItsSession) {
+  auto d = Daemon::Start({.policy_text = "sessions { ttl_seconds: 1 }"});
+  ASSERT_TRUE(d);
+  const std::string id = NewSession(*d).id();
+  Reply r = Post(*d, SessionBody(id, "var keep = 42; var t = Date.now(); while (Date.now() - t < 2500) {} keep",
+                                 std::nullopt, 10000));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const api::ExecutionResult res = FromJson<api::Execution>(r.body).result();
+  EXPECT_EQ(res.status(), api::OK) << res.DebugString();
+  EXPECT_TRUE(res.session().committed()) << res.DebugString();
+  EXPECT_EQ(RunIn(*d, id, "keep").value_json(), "42");
+}
+
+TEST(DaemonSessions, ARunWhoseSessionWasDeletedSaysItWasNotKept) {
+  auto d = Daemon::Start();
+  ASSERT_TRUE(d);
+  const std::string id = NewSession(*d).id();
+  Reply started = Post(*d, SessionBody(id, "var t = Date.now(); while (Date.now() - t < 1000) {} var x = 1; 7", false));
+  ASSERT_EQ(started.status, 202) << started.body;
+  const std::string exec = FromJson<api::Execution>(started.body).id();
+  ASSERT_TRUE(WaitRunning(*d, exec));
+  ASSERT_EQ(Delete(*d, "/v1/sessions/" + id).status, 204);
+  const api::Execution e = WaitDone(*d, exec);
+  EXPECT_EQ(e.result().status(), api::INTERNAL) << e.DebugString();
+  EXPECT_NE(e.result().detail().find("could not record it"), std::string::npos) << e.result().detail();
+  EXPECT_FALSE(e.result().session().committed());
+  EXPECT_EQ(e.result().session().variables(), 0u);
+}
+
+TEST(DaemonSessions, HistoryKeepsAHeadOfLargeRuns) {
+  auto d = Daemon::Start();
+  ASSERT_TRUE(d);
+  const std::string id = NewSession(*d).id();
+  const std::string code = "for (var i = 0; i < 500; i++) console.log('line ' + i); 'x'.repeat(100000)";
+  api::ExecutionResult r = RunIn(*d, id, code);
+  ASSERT_EQ(r.status(), api::OK);
+  EXPECT_EQ(r.console_size(), 500);  // the caller gets everything
+  const api::SessionHistory h = HistoryOf(*d, id);
+  ASSERT_EQ(h.records_size(), 1);
+  const api::ExecutionResult& kept = h.records(0).result();
+  EXPECT_EQ(kept.console_size(), 20);
+  EXPECT_EQ(kept.console(0).text(), "line 0");
+  EXPECT_TRUE(kept.output().truncated());
+  EXPECT_LE(kept.value_json().size(), 16384u);
+  EXPECT_TRUE(kept.value().truncated());
+  EXPECT_EQ(h.records(0).code(), code);
+}
+
 TEST(DaemonSessions, SessionsSurviveARestart) {
   TempDir state;
   std::string id;
