@@ -190,7 +190,7 @@ void Throughput(sup::Supervisor& s, int callers) {
 }
 
 // A run in a session through the embedded API: the state goes in, the
-// state the run leaves comes back (session_out_json).
+// state the run leaves comes back (SessionOut).
 struct SessionRun {
   ExecutionResult result;
   std::string state;  // the captured state

@@ -303,7 +303,9 @@ bool Interpreter::CaptureSession(duk_context* env, const wire::Execute& execute,
     result->set_session_state_too_large(true);
   } else {
     result->set_session_state(std::move(captured.state));
-    result->set_session_out_json(std::move(captured.summary_json));
+    result->set_session_variables_json(std::move(captured.variables_json));
+    result->set_session_variables(captured.variables);
+    for (std::string& d : captured.dropped) result->add_session_dropped(std::move(d));
   }
   return true;
 }

@@ -77,7 +77,7 @@ class Interpreter {
   bool RunEventLoop(duk_context* env, const char** prefix);
   // With the settled completion value on env's stack: encodes what the run
   // leaves in its global (and the value as `_` when has_value) into
-  // result's session_state and session_out_json (worker/session_capture.h),
+  // result's session_state and its summary (session_variables_json, session_dropped) (worker/session_capture.h),
   // or says it is too large. False with the error on top of the value (a
   // getter threw, a limit tripped).
   bool CaptureSession(duk_context* env, const wire::Execute& execute, bool has_value, wire::Result* result);

@@ -81,6 +81,7 @@ void StateEncoder::Run(bool has_last) {
     for (const KeptFunction& k : kept_) props_after += k.props.size();
     const std::uint64_t bytes = ref_bytes + (objects_.size() + sources_bytes_ - before) + (props_after - props_before);
     if (variables_.size() > 1) variables_.push_back(',');
+    ++variables_count_;
     variables_.append("{\"name\":");
     AppendDukJsonString(name, n, &variables_);
     variables_.append(",\"bytes\":");
@@ -215,15 +216,9 @@ void StateEncoder::Finish(CapturedSession* out) {
   }
   s.push_back('}');
 
-  std::string& sum = out->summary_json;
-  sum.append("{\"variables\":");
-  sum.append(variables_);
-  sum.append(",\"dropped\":[");
-  for (std::size_t i = 0; i < dropped_.size(); ++i) {
-    if (i > 0) sum.push_back(',');
-    AppendDukJsonString(dropped_[i].data(), dropped_[i].size(), &sum);
-  }
-  sum.append("]}");
+  out->variables_json = std::move(variables_);
+  out->variables = variables_count_;
+  out->dropped = std::move(dropped_);
 }
 
 }  // namespace session
@@ -258,16 +253,14 @@ CaptureOutcome CaptureSession(duk_context* env, duk_idx_t last_idx, bool has_las
   session::StateEncoder capturer(env, max_state_bytes);
   CaptureCall call{&capturer, has_last, out};
   if (duk_safe_call(env, CaptureOnStack, &call, 4, 1) != DUK_EXEC_SUCCESS) {
-    out->state.clear();
-    out->summary_json.clear();
+    *out = CapturedSession();
     if (!capturer.too_large()) return CaptureOutcome::kThrew;
     duk_pop(env);
     return CaptureOutcome::kTooLarge;
   }
   duk_pop(env);
-  if (out->state.size() + out->summary_json.size() > max_state_bytes) {
-    out->state.clear();
-    out->summary_json.clear();
+  if (out->state.size() + out->variables_json.size() > max_state_bytes) {
+    *out = CapturedSession();
     return CaptureOutcome::kTooLarge;
   }
   return CaptureOutcome::kOk;

@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "duktape.h"
 
@@ -37,8 +38,10 @@ namespace stockade::worker {
 
 // The text a capture produces.
 struct CapturedSession {
-  std::string state;         // the state's JSON text
-  std::string summary_json;  // {"variables":[{"name","bytes"}],"dropped":[path]}
+  std::string state;            // the state's JSON text
+  std::string variables_json;   // [{"name","bytes"}]
+  std::uint32_t variables = 0;  // entries of variables_json
+  std::vector<std::string> dropped;  // paths of what was not kept
 };
 
 enum class CaptureOutcome {

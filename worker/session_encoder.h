@@ -107,6 +107,7 @@ class StateEncoder {
   std::string bindings_, objects_, last_;
   bool has_l_ = false;
   std::string variables_;
+  std::uint32_t variables_count_ = 0;
   std::vector<std::string> dropped_;
 
   // The registry, read on first need: function -> entry index (the first

@@ -407,8 +407,14 @@ awaitable<policy::RecycleReason> Pool::RunJob(std::shared_ptr<WorkerProcess> wor
   } else {
     wire::Result& w = report.result;
     if (job->on_session_out && !report.nothing_ran) {
-      job->on_session_out(SessionOut{std::move(*w.mutable_session_state()), std::move(*w.mutable_session_out_json()),
-                                     w.session_state_too_large()});
+      SessionOut out;
+      out.state = std::move(*w.mutable_session_state());
+      out.variables_json = std::move(*w.mutable_session_variables_json());
+      out.variables = w.session_variables();
+      out.dropped.assign(std::make_move_iterator(w.mutable_session_dropped()->begin()),
+                         std::make_move_iterator(w.mutable_session_dropped()->end()));
+      out.too_large = w.session_state_too_large();
+      job->on_session_out(std::move(out));
     }
     r.set_status(w.status());
     r.set_value_json(std::move(*w.mutable_value_json()));

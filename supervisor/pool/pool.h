@@ -44,9 +44,11 @@ namespace stockade::supervisor {
 // What a worker's session capture gave (Execute.capture_session;
 // docs/DESIGN.md, "Session state").
 struct SessionOut {
-  std::string state;         // the state's JSON text, as the worker wrote it
-  std::string summary_json;  // {"variables":[{"name","bytes"}],"dropped":[path]}
-  bool too_large = false;    // past Execute.session_state_bytes: no state
+  std::string state;            // the state's JSON text, as the worker wrote it
+  std::string variables_json;   // [{"name","bytes"}], as the worker wrote it
+  std::uint32_t variables = 0;  // entries of variables_json
+  std::vector<std::string> dropped;  // paths of what the session could not keep
+  bool too_large = false;       // past Execute.session_state_bytes: no state
 };
 
 using Clock = std::chrono::steady_clock;

@@ -1,7 +1,5 @@
 #include "supervisor/sessions/session_manager.h"
 
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <chrono>
 #include <unordered_set>
@@ -38,26 +36,20 @@ struct Capture {
   std::vector<std::string> dropped;
 };
 
-// The state is taken as the worker wrote it (the next run's worker treats
-// it as untrusted input); only the small summary is parsed.
+// The state and the variables' summary are taken as the worker wrote them
+// (the next run's worker treats the state as untrusted input; the summary
+// is parsed strictly when a client reads the session); nothing is parsed
+// here.
 std::optional<Capture> ParseCapture(SessionOut& out) {
   if (out.state.empty()) return std::nullopt;
-  google::protobuf::Struct s;
-  if (!google::protobuf::util::JsonStringToMessage(out.summary_json, &s).ok()) return std::nullopt;
-  const auto& f = s.fields();
   Capture c;
   c.state = std::move(out.state);
-  if (auto v = f.find("variables"); v != f.end() && v->second.has_list_value()) {
-    c.variables = static_cast<std::uint32_t>(v->second.list_value().values_size());
-    std::string json;
-    if (google::protobuf::util::MessageToJsonString(v->second.list_value(), &json).ok()) c.variables_json = json;
-  }
-  if (auto d = f.find("dropped"); d != f.end() && d->second.has_list_value()) {
-    for (const auto& p : d->second.list_value().values()) {
-      if (c.dropped.size() == kMaxDroppedShown) break;
-      const std::string& path = p.string_value();
-      c.dropped.push_back(path.substr(0, policy::Utf8PrefixLength(path, kMaxDroppedBytes)));
-    }
+  if (!out.variables_json.empty()) c.variables_json = std::move(out.variables_json);
+  c.variables = out.variables;
+  for (std::string& path : out.dropped) {
+    if (c.dropped.size() == kMaxDroppedShown) break;
+    path.resize(policy::Utf8PrefixLength(path, kMaxDroppedBytes));
+    c.dropped.push_back(std::move(path));
   }
   return c;
 }

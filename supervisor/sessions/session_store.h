@@ -61,7 +61,7 @@ class SessionStore {
   SessionStore& operator=(const SessionStore&) = delete;
 
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   Status Create(const SessionRecord& session);
   // Without `with_state`, the metadata only (state_bytes still set).

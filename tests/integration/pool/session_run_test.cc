@@ -17,7 +17,7 @@ namespace {
 struct SessionRun {
   api::ExecutionResult result;
   std::string state;    // the captured state (Result.session_state)
-  std::string out;      // session_out_json: variables and dropped
+  std::string out;      // {"variables":[...],"dropped":[...]}, for tests to search
   int out_calls = 0;
   bool out_before_done = false;
 };
@@ -30,7 +30,9 @@ SessionRun RunInSession(supervisor::Supervisor& sup, std::string code, std::stri
   cb.capture_session = true;
   cb.on_session_out = [&run](supervisor::SessionOut out) {
     run.state = std::move(out.state);
-    run.out = std::move(out.summary_json);
+    run.out = "{\"variables\":" + out.variables_json + ",\"dropped\":[";
+    for (std::size_t i = 0; i < out.dropped.size(); ++i) run.out += (i ? ",\"" : "\"") + out.dropped[i] + "\"";
+    run.out += "]}";
     ++run.out_calls;
   };
   cb.on_done = [&](api::ExecutionResult r) {

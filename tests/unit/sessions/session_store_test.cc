@@ -236,6 +236,46 @@ TEST_F(SessionStoreTest, ANewerSchemaIsRefused) {
   EXPECT_NE(refused.status().message().find("schema version 99"), std::string::npos) << refused.status().message();
 }
 
+// A store made by version 1 (its index on expiry included) is migrated on
+// open and keeps what it held.
+TEST_F(SessionStoreTest, AVersion1StoreIsMigrated) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE sessions (id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_ms INTEGER NOT NULL, "
+        "last_active_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, executions INTEGER NOT NULL DEFAULT 0, "
+        "next_seq INTEGER NOT NULL DEFAULT 1, state BLOB NOT NULL DEFAULT x'', variables TEXT NOT NULL DEFAULT '[]');"
+        "CREATE INDEX sessions_by_owner ON sessions(owner, id);"
+        "CREATE INDEX sessions_by_expiry ON sessions(expires_ms);"
+        "CREATE TABLE history (session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, seq INTEGER NOT "
+        "NULL, at_ms INTEGER NOT NULL, code TEXT NOT NULL, result BLOB NOT NULL, PRIMARY KEY (session_id, seq)) "
+        "WITHOUT ROWID;"
+        "INSERT INTO sessions (id, owner, created_ms, last_active_ms, expires_ms) VALUES ('se_v1', 'a', 1, 1, 900);"
+        "PRAGMA user_version = 1;";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store->Get("se_v1")->has_value());
+  ASSERT_TRUE(store->CommitRun("se_v1", std::string("s"), "[]", Run(5, "x"), 950, 10).ok());
+  EXPECT_EQ(store->Expire(1000)->size(), 1u);
+  store.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE name = 'sessions_by_expiry'), "
+                                   "(SELECT user_version FROM pragma_user_version)",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);
+  EXPECT_EQ(sqlite3_column_int(st, 1), SessionStore::kSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST_F(SessionStoreTest, InMemoryForOneShotRuns) {
   auto store = SessionStore::Open(":memory:");
   ASSERT_TRUE(store.ok()) << store.status().message();

@@ -66,6 +66,24 @@ class LineSink final : public FrameSink {
   std::vector<std::string> lines;
 };
 
+// A session run's summary as one text, for tests to search:
+// {"variables":[{"name","bytes"}],"dropped":["path", ...]} (the dropped
+// paths quoted plainly: tests look for ASCII paths).
+inline std::string SessionSummary(const wire::Result& r) {
+  std::string out = "{\"variables\":" + (r.session_variables_json().empty() ? "[]" : r.session_variables_json()) +
+                    ",\"dropped\":[";
+  for (int i = 0; i < r.session_dropped_size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : r.session_dropped(i)) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "]}";
+}
+
 class InterpreterTest : public ::testing::Test {
  protected:
   void SetUp() override {

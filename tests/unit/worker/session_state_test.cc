@@ -21,7 +21,7 @@ namespace {
 class SessionStateTest : public InterpreterTest {
  protected:
   // Runs code in a session whose state is `state` ("" for a new one); the
-  // run's session_out_json.
+  // run's result (SessionSummary: its variables and dropped paths).
   wire::Result RunIn(const std::string& state, const std::string& code, std::uint32_t timeout_ms = 2000) {
     wire::Execute ex;
     ex.set_code(code);
@@ -31,7 +31,7 @@ class SessionStateTest : public InterpreterTest {
   }
   // The encoded state (Result.session_state).
   static std::string StateOf(const wire::Result& r) {
-    EXPECT_FALSE(r.session_state().empty()) << r.session_out_json();
+    EXPECT_FALSE(r.session_state().empty()) << SessionSummary(r);
     return r.session_state();
   }
 };
@@ -47,8 +47,8 @@ TEST_F(SessionStateTest, WhatARunLeavesIsThereInTheNext) {
                          "globalThis.implicit = 'kept too';\n"
                          "6 * 7");
   ASSERT_EQ(a.status(), api::OK) << a.detail();
-  EXPECT_NE(a.session_out_json().find("\"dropped\":[]"), std::string::npos) << a.session_out_json();
-  EXPECT_NE(a.session_out_json().find("{\"name\":\"cyc\",\"bytes\":"), std::string::npos);
+  EXPECT_NE(SessionSummary(a).find("\"dropped\":[]"), std::string::npos) << SessionSummary(a);
+  EXPECT_NE(SessionSummary(a).find("{\"name\":\"cyc\",\"bytes\":"), std::string::npos);
   const std::string state = StateOf(a);
 
   wire::Result b = RunIn(state,
@@ -99,7 +99,7 @@ TEST_F(SessionStateTest, TopLevelFunctionsAreKeptBySource) {
   // Run in a function (a loop): the declaration is verified at the top.
   wire::Result a = RunIn("", "var rate = 2;\nfunction scale(x) { return x * rate; }\nscale(3)");
   ASSERT_EQ(a.status(), api::OK) << a.detail();
-  EXPECT_NE(a.session_out_json().find("\"dropped\":[]"), std::string::npos) << a.session_out_json();
+  EXPECT_NE(SessionSummary(a).find("\"dropped\":[]"), std::string::npos) << SessionSummary(a);
   // Called next run, its free names are the session's globals.
   wire::Result b = RunIn(StateOf(a), "rate = 5;\n[scale(4), typeof scale, scale.name, scale.length]");
   ASSERT_EQ(b.status(), api::OK) << b.detail();
@@ -112,7 +112,7 @@ TEST_F(SessionStateTest, TopLevelFunctionsAreKeptBySource) {
   // Code without semicolons (found by `stockade run a.js b.js`).
   wire::Result d = RunIn("", "var xs = [1, 2]\nfunction dbl(v) { return v * 2 }\nfor (var i = 0; i < 1; i++) {}\n");
   ASSERT_EQ(d.status(), api::OK) << d.detail();
-  EXPECT_EQ(RunIn(StateOf(d), "xs.map(dbl)").value_json(), "[2,4]") << d.session_out_json();
+  EXPECT_EQ(RunIn(StateOf(d), "xs.map(dbl)").value_json(), "[2,4]") << SessionSummary(d);
 }
 
 TEST_F(SessionStateTest, OnlyTheFunctionsDeclarationsMadeAreKept) {
@@ -122,7 +122,7 @@ TEST_F(SessionStateTest, OnlyTheFunctionsDeclarationsMadeAreKept) {
                          "function f() { return 1; }\nvar orig = f;\nf = function () { return 2; };\n"
                          "orig() + f()");
   ASSERT_EQ(a.status(), api::OK) << a.detail();
-  const std::string& out = a.session_out_json();
+  const std::string& out = SessionSummary(a);
   for (const char* named : {"add2: a function not declared at top level", "bound: a function not declared at top level",
                             "method.m: a function not declared at top level", "f: a function not declared at top level"}) {
     EXPECT_NE(out.find(named), std::string::npos) << named << " in " << out;
@@ -156,9 +156,9 @@ TEST_F(SessionStateTest, AFooledScannerNeverKeepsWrongCode) {
                          "function t() { var a = {}/1; if (a !== 0) { a = 2 /1; } return a; }\n"
                          "t() + braces('{a}')");
   ASSERT_EQ(a.status(), api::OK) << a.detail();
-  EXPECT_NE(a.session_out_json().find("\"dropped\":[\"t: a function whose source could not be recorded\"]"),
+  EXPECT_NE(SessionSummary(a).find("\"dropped\":[\"t: a function whose source could not be recorded\"]"),
             std::string::npos)
-      << a.session_out_json();
+      << SessionSummary(a);
   EXPECT_EQ(RunIn(StateOf(a), "[typeof t, braces('{b}'), typeof fake]").value_json(),
             "[\"undefined\",\"b}{'}\",\"undefined\"]");
 }
@@ -195,9 +195,9 @@ TEST_F(SessionStateTest, FunctionSourcesInAStateAreCheckedAndFailWell) {
       "[typeof C, n]");
   ASSERT_EQ(lost.status(), api::OK) << lost.detail();
   EXPECT_EQ(lost.value_json(), "[\"undefined\",1]");
-  EXPECT_NE(lost.session_out_json().find("C: a function that could not be re-created (ReferenceError"),
+  EXPECT_NE(SessionSummary(lost).find("C: a function that could not be re-created (ReferenceError"),
             std::string::npos)
-      << lost.session_out_json();
+      << SessionSummary(lost);
   // Re-creating runs inside the run's limits.
   wire::Result spin = RunIn(
       "{\"v\":2,\"b\":[[\"f\",{\"f\":0}]],\"o\":[],\"f\":[{\"n\":\"f\",\"s\":\"for (;;) {}\",\"k\":\"e\"}]}", "1",
@@ -278,8 +278,8 @@ TEST_F(LoweredSessionTest, ClassesArrowsAndAsyncFunctionsAreKept) {
                               "sq.area()");
   ASSERT_EQ(a.status(), api::OK) << a.detail();
   // TypeScript's helpers are no variables, nothing is dropped.
-  EXPECT_NE(a.session_out_json().find("\"dropped\":[]"), std::string::npos) << a.session_out_json();
-  EXPECT_EQ(a.session_out_json().find("{\"name\":\"__extends\""), std::string::npos) << a.session_out_json();
+  EXPECT_NE(SessionSummary(a).find("\"dropped\":[]"), std::string::npos) << SessionSummary(a);
+  EXPECT_EQ(SessionSummary(a).find("{\"name\":\"__extends\""), std::string::npos) << SessionSummary(a);
   wire::Result b = RunIn(StateOf(a),
                          "var s2 = new Square(2);\n"
                          "[sq instanceof Square, sq instanceof Shape, sq.area(), sq.describe(), s2.area(),\n"
@@ -293,7 +293,7 @@ TEST_F(LoweredSessionTest, ClassesArrowsAndAsyncFunctionsAreKept) {
   wire::Result c = RunLowered(StateOf(b), "const got = await later(5);\nclass Late { v = got; }\nconst mk = () => new Late();\ngot");
   ASSERT_EQ(c.status(), api::OK) << c.detail();
   EXPECT_EQ(c.value_json(), "10");
-  EXPECT_NE(c.session_out_json().find("\"dropped\":[]"), std::string::npos) << c.session_out_json();
+  EXPECT_NE(SessionSummary(c).find("\"dropped\":[]"), std::string::npos) << SessionSummary(c);
   EXPECT_EQ(RunIn(StateOf(c), "[mk().v, mk() instanceof Late, sq.describe()]").value_json(), "[10,true,\"a square!\"]");
 }
 
@@ -302,7 +302,7 @@ TEST_F(LoweredSessionTest, WhatIsNotADeclarationsFunctionIsDropped) {
                                   "let g = () => 1;\ng = () => 2;\n"
                                   "const o = { m() { return 1; } };\nadd1(1)");
   ASSERT_EQ(a.status(), api::OK) << a.detail();
-  const std::string& out = a.session_out_json();
+  const std::string& out = SessionSummary(a);
   for (const char* named : {"add1: a function not declared at top level", "g: a function not declared at top level",
                             "o.m: a function not declared at top level"}) {
     EXPECT_NE(out.find(named), std::string::npos) << named << " in " << out;
