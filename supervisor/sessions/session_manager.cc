@@ -115,14 +115,18 @@ StatusOr<std::optional<std::vector<HistoryRecord>>> SessionManager::History(cons
 
 std::uint64_t SessionManager::Run(const std::string& owner, const std::string& id, api::ExecuteRequest request,
                                   Supervisor::Callbacks callbacks) {
-  auto found = Get(owner, id);
-  if (!found.ok()) {
-    callbacks.on_done(Answer(api::INTERNAL, found.status().message()));
-    return 0;
-  }
-  if (!*found) {
-    callbacks.on_done(Answer(api::INVALID_REQUEST, "no session " + id));
-    return 0;
+  // An idle session is looked up once, by Start, with its state; one that
+  // is busy now, so that a request for a missing session never waits.
+  if (slots_.count(id) > 0) {
+    auto found = Get(owner, id);
+    if (!found.ok()) {
+      callbacks.on_done(Answer(api::INTERNAL, found.status().message()));
+      return 0;
+    }
+    if (!*found) {
+      callbacks.on_done(Answer(api::INVALID_REQUEST, "no session " + id));
+      return 0;
+    }
   }
   Slot& slot = slots_[id];
   const std::uint64_t ticket = next_ticket_++;
@@ -174,7 +178,7 @@ void SessionManager::Start(const std::string& id, Pending run) {
   auto found = Get(run.owner, id, /*with_state=*/true);
   if (!found.ok() || !*found) {
     tickets_.erase(run.ticket);
-    run.callbacks.on_done(found.ok() ? Answer(api::INVALID_REQUEST, "no session " + id + " (deleted)")
+    run.callbacks.on_done(found.ok() ? Answer(api::INVALID_REQUEST, "no session " + id)
                                      : Answer(api::INTERNAL, found.status().message()));
     Finish(id, "", api::ExecutionResult(), SessionOut(), nullptr);
     return;
