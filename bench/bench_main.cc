@@ -212,50 +212,53 @@ SessionRun RunInSession(sup::Supervisor& s, const std::string& code, std::string
 }
 
 // Restoring and capturing a session's state (issue 13's target: 1 MiB in
-// at most 10 ms): a run of `1` with a 1 MiB state restored and captured
-// against the same run without a session, alternated on the same workers.
-// The state is records as an agent keeps them (objects, strings, numbers,
-// a Map and a Date or two).
-void SessionState(sup::Supervisor& s) {
-  const std::string make =
-      "var rows = []; for (var i = 0; i < 6400; i++) rows.push({id: i, name: 'item-' + i, price: i * 1.25, "
-      "tags: ['a', 'b'], at: new Date(1700000000000 + i)}); var byName = new Map(); "
-      "rows.forEach(function (r) { byName.set(r.name, r); }); rows.length";
+// at most 10 ms): a run with the state restored and captured against the
+// same run without a session, alternated on the same workers, for states
+// of about 1 MiB of different shapes: records as an agent keeps them
+// (objects, strings, numbers, Dates, and a Map over them: ~32,000 objects),
+// a table of numbers (arrays of numbers), and text (a few long strings).
+void SessionStateOf(sup::Supervisor& s, const char* shape, const std::string& make, const std::string& check,
+                    const std::string& expect) {
   SessionRun first = RunInSession(s, make, "", true);
   if (first.result.status() != stockade::api::OK || first.state.empty()) {
     std::fprintf(stderr, "stockade-bench: the session state was not made: %s\n", first.result.DebugString().c_str());
     std::exit(1);
   }
   const std::string state = first.state;
-  std::vector<double> with, without, worker_with, worker_without;
-  for (int i = 0; i < 5; ++i) RunInSession(s, "1", state, true);
+  std::vector<double> with, without, restore_only;
+  for (int i = 0; i < 5; ++i) RunInSession(s, check, state, true);
   for (int i = 0; i < 20; ++i) {
     auto t0 = Clock::now();
-    SessionRun r = RunInSession(s, "rows.length", state, true);
+    SessionRun r = RunInSession(s, check, state, true);
     with.push_back(Us(Clock::now() - t0) / 1000.0);
-    worker_with.push_back(static_cast<double>(r.result.metrics().run_time_us()) / 1000.0);
-    if (r.result.value_json() != "6400") std::abort();
+    if (r.result.value_json() != expect) std::abort();
     t0 = Clock::now();
     r = RunInSession(s, "1", "", false);
     without.push_back(Us(Clock::now() - t0) / 1000.0);
-    worker_without.push_back(static_cast<double>(r.result.metrics().run_time_us()) / 1000.0);
-  }
-  std::vector<double> restore_only, capture_only;
-  for (int i = 0; i < 20; ++i) {
-    SessionRun r = RunInSession(s, "1", state, false);
+    r = RunInSession(s, "1", state, false);
     restore_only.push_back(static_cast<double>(r.result.metrics().run_time_us()) / 1000.0);
-    r = RunInSession(s, make, "", true);
-    capture_only.push_back(static_cast<double>(r.result.metrics().run_time_us()) / 1000.0);
   }
-  std::printf("  worker run, restore only p50 %7.2f ms; making the rows and capturing them p50 %7.2f ms\n",
-              Summarize(restore_only).p50, Summarize(capture_only).p50);
   const Summary a = Summarize(with), b = Summarize(without);
-  std::printf("session state %.2f MiB: restore + capture (round trip with - without)  p50 %6.2f ms\n",
-              static_cast<double>(state.size()) / (1024.0 * 1024.0), a.p50 - b.p50);
-  std::printf("  round trip with the state   p50 %7.2f ms   p99 %7.2f ms (worker run %.2f ms)\n", a.p50, a.p99,
-              Summarize(worker_with).p50);
-  std::printf("  round trip without          p50 %7.2f ms   p99 %7.2f ms (worker run %.2f ms)\n", b.p50, b.p99,
-              Summarize(worker_without).p50);
+  std::printf("session state, %-8s %.2f MiB: restore + capture p50 %7.2f ms (round trip %.2f - %.2f; restore alone, "
+              "worker run, %.2f ms)\n",
+              shape, static_cast<double>(state.size()) / (1024.0 * 1024.0), a.p50 - b.p50, a.p50, b.p50,
+              Summarize(restore_only).p50);
+}
+
+void SessionState(sup::Supervisor& s) {
+  SessionStateOf(s, "records",
+                 "var rows = []; for (var i = 0; i < 6400; i++) rows.push({id: i, name: 'item-' + i, price: i * 1.25, "
+                 "tags: ['a', 'b'], at: new Date(1700000000000 + i)}); var byName = new Map(); "
+                 "rows.forEach(function (r) { byName.set(r.name, r); }); rows.length",
+                 "rows.length", "6400");
+  SessionStateOf(s, "numbers",
+                 "var series = []; for (var i = 0; i < 64; i++) { var row = []; for (var j = 0; j < 1000; j++) "
+                 "row.push(Math.round(Math.sin(i * 1000 + j) * 1e6) / 1e3); series.push(row); } series.length",
+                 "series.length", "64");
+  SessionStateOf(s, "text",
+                 "var pages = []; for (var i = 0; i < 16; i++) pages.push(new Array(65536).join(String.fromCharCode(97 "
+                 "+ i))); pages.length",
+                 "pages.length", "16");
 }
 
 // The scripts the build's profile-guided optimisation trains on

@@ -8,6 +8,9 @@
 #include "duktape.h"
 
 extern "C" duk_int_t stockade_duk_class_number(duk_context* ctx, duk_idx_t idx);  // -1: not an object
+// True when the object has an array part and no named property at all (an
+// array's length is not one): its own keys are its indexes.
+extern "C" duk_bool_t stockade_duk_dense_only(duk_context* ctx, duk_idx_t idx);
 
 namespace stockade::worker::duk_class {
 

@@ -434,7 +434,11 @@ void StateEncoder::Encode(std::uint32_t id) {
         duk_pop(ctx_);
       }
       objects_.append("],\"p\":");
-      Properties(v, /*skip_indexes=*/true, false, &objects_);
+      if (stockade_duk_dense_only(ctx_, v)) {
+        objects_.append("{}");
+      } else {
+        Properties(v, /*skip_indexes=*/true, false, &objects_);
+      }
       objects_.push_back('}');
       break;
     }
