@@ -11,6 +11,11 @@ extern "C" duk_int_t stockade_duk_class_number(duk_context* ctx, duk_idx_t idx);
 // True when the object has an array part and no named property at all (an
 // array's length is not one): its own keys are its indexes.
 extern "C" duk_bool_t stockade_duk_dense_only(duk_context* ctx, duk_idx_t idx);
+// The string key in slot `slot` of the object's property table, pushed (1);
+// 0: an empty slot or a symbol key, nothing pushed; -1: past the last slot;
+// -2: not an object, or one with an array part (enumerate it instead).
+// Slots are in insertion order, as enumeration is.
+extern "C" duk_int_t stockade_duk_push_own_key(duk_context* ctx, duk_idx_t idx, duk_uint32_t slot);
 
 namespace stockade::worker::duk_class {
 

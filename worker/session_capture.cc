@@ -3,13 +3,46 @@
 #include <algorithm>
 #include <charconv>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
+#include "worker/duk_class.h"
 #include "worker/session_encoder.h"
 #include "worker/session_json.h"
 
 namespace stockade::worker {
 namespace session {
+namespace {
+
+// The names every run's global starts with (the object at skip_idx, made
+// once per worker and never changed), as the addresses of their interned
+// strings: a global's key is the same string, so a lookup here replaces a
+// property lookup per key. The object keeps the strings alive. Which object
+// the set was made from is marked on it with a number no other object gets
+// (an address could be reused by another heap's object, in tests that make
+// several heaps).
+const std::unordered_set<const void*>& TemplateNames(duk_context* ctx, duk_idx_t skip_idx) {
+  static constexpr char kMark[] = DUK_HIDDEN_SYMBOL("StockadeNamesSet");
+  static double made_for = 0;
+  static std::unordered_set<const void*> names;
+  duk_get_prop_string(ctx, skip_idx, kMark);
+  const double mark = duk_get_number_default(ctx, -1, 0);
+  duk_pop(ctx);
+  if (mark != 0 && mark == made_for) return names;
+  names.clear();
+  duk_enum(ctx, skip_idx, DUK_ENUM_OWN_PROPERTIES_ONLY | DUK_ENUM_INCLUDE_NONENUMERABLE);
+  while (duk_next(ctx, -1, 0)) {
+    names.insert(duk_get_heapptr(ctx, -1));
+    duk_pop(ctx);
+  }
+  duk_pop(ctx);
+  made_for += 1;
+  duk_push_number(ctx, made_for);
+  duk_put_prop_string(ctx, skip_idx, kMark);
+  return names;
+}
+
+}  // namespace
 
 void StateEncoder::Run(bool has_last) {
   last_idx_ = duk_get_top(ctx_) - 4;
@@ -26,19 +59,34 @@ void StateEncoder::Run(bool has_last) {
   duk_push_global_object(ctx_);
   const duk_idx_t global = duk_get_top_index(ctx_);
 
-  duk_enum(ctx_, global, DUK_ENUM_OWN_PROPERTIES_ONLY | DUK_ENUM_INCLUDE_NONENUMERABLE);
+  // The names to look at, held on the stack (a getter run below may
+  // change the table, not these): the global's own string keys but those
+  // every run's global starts with, read slot by slot from its property
+  // table; through an enumerator when the table cannot be read so.
+  const duk_idx_t names_at = duk_get_top(ctx_);
+  const std::unordered_set<const void*>& template_names = TemplateNames(ctx_, skip_);
+  for (duk_uint32_t slot = 0;; ++slot) {
+    duk_require_stack(ctx_, 1);
+    const duk_int_t got = stockade_duk_push_own_key(ctx_, global, slot);
+    if (got == -2) {
+      duk_set_top(ctx_, names_at);
+      duk_enum(ctx_, global, DUK_ENUM_OWN_PROPERTIES_ONLY | DUK_ENUM_INCLUDE_NONENUMERABLE);
+      for (duk_require_stack(ctx_, 1); duk_next(ctx_, -1, 0); duk_require_stack(ctx_, 1)) duk_insert(ctx_, -2);
+      duk_pop(ctx_);
+      break;
+    }
+    if (got == -1) break;
+    if (got == 1 && template_names.count(duk_get_heapptr(ctx_, -1)) > 0) duk_pop(ctx_);
+  }
+  const duk_idx_t names_end = duk_get_top(ctx_);
   bool first = true;
   variables_.push_back('[');
-  while (duk_next(ctx_, -1, 0)) {  // [enum name]
+  for (duk_idx_t at = names_at; at < names_end; ++at) {
+    duk_dup(ctx_, at);  // [names... name]
     std::size_t n = 0;
     const char* name = duk_get_lstring(ctx_, -1, &n);
     const std::string_view key(name, n);
-    if (key == "_") {
-      duk_pop(ctx_);
-      continue;
-    }
-    duk_dup(ctx_, -1);
-    if (duk_has_prop(ctx_, skip_)) {
+    if (key == "_" || template_names.count(duk_get_heapptr(ctx_, -1)) > 0) {
       duk_pop(ctx_);
       continue;
     }
@@ -89,7 +137,7 @@ void StateEncoder::Run(bool has_last) {
     variables_.push_back('}');
     duk_pop_2(ctx_);
   }
-  duk_pop(ctx_);  // the enumerator
+  duk_set_top(ctx_, names_at);
   variables_.push_back(']');
 
   // `_` is the last run's value that was one: this run's, or the one the

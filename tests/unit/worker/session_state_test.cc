@@ -95,6 +95,22 @@ TEST_F(SessionStateTest, AStateThatCannotBeRestoredOrKeptFailsTheRun) {
       << getter.detail();
 }
 
+// The capture reads the global's keys from its property table, once,
+// before any getter runs: a getter that adds or deletes globals changes
+// nothing already read, and index keys are kept like any other.
+TEST_F(SessionStateTest, GettersThatChangeTheGlobalDuringTheCaptureAreHarmless) {
+  wire::Result a = RunIn("",
+                         "this[0] = 'zero'; this['7'] = 7; var before = 1;\n"
+                         "Object.defineProperty(this, 'g', { enumerable: true, configurable: true, get: function () {\n"
+                         "  for (var i = 0; i < 200; i++) globalThis['added' + i] = i;\n"
+                         "  delete globalThis.before; return 5; } });\n"
+                         "var after = 2; 'ok'");
+  ASSERT_EQ(a.status(), api::OK) << a.detail();
+  wire::Result b = RunIn(StateOf(a), "[this[0], this[7], g, after, typeof added0]");
+  ASSERT_EQ(b.status(), api::OK) << b.detail();
+  EXPECT_EQ(b.value_json(), "[\"zero\",7,5,2,\"undefined\"]");
+}
+
 TEST_F(SessionStateTest, TopLevelFunctionsAreKeptBySource) {
   // Run in a function (a loop): the declaration is verified at the top.
   wire::Result a = RunIn("", "var rate = 2;\nfunction scale(x) { return x * rate; }\nscale(3)");
