@@ -75,7 +75,9 @@ class SessionStore {
 
   // A run's outcome, in one transaction: the history record (its seq is
   // assigned here and returned), the history trimmed to its last
-  // `keep_history` records, executions + 1, last activity and expiry; and,
+  // `keep_history` records (every 16th run: until then History may find up
+  // to 15 older ones, so ask it for at most keep_history), executions + 1,
+  // last activity and expiry; and,
   // when `new_state` is given (the run succeeded), the state and variables.
   // A session deleted meanwhile is an error.
   StatusOr<std::uint64_t> CommitRun(const std::string& id, const std::optional<std::string>& new_state,

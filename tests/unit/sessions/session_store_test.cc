@@ -120,15 +120,23 @@ TEST_F(SessionStoreTest, HistoryKeepsTheLastRecordsInOrder) {
   for (int i = 1; i <= 12; ++i) {
     ASSERT_TRUE(store->CommitRun("se_h", std::to_string(i), "", Run(i, "run " + std::to_string(i)), 9999, 5).ok());
   }
-  auto all = store->History("se_h", 100);
+  // The newest 5 (what SessionManager asks for: at most keep_history).
+  auto all = store->History("se_h", 5);
   ASSERT_EQ(all->size(), 5u);
   EXPECT_EQ(all->front().seq, 8u);
   EXPECT_EQ(all->back().seq, 12u);
+  // Older records go every 16th run, not at each.
+  for (int i = 13; i <= 16; ++i) {
+    ASSERT_TRUE(store->CommitRun("se_h", std::to_string(i), "", Run(i, "run " + std::to_string(i)), 9999, 5).ok());
+  }
+  auto kept = store->History("se_h", 100);
+  ASSERT_EQ(kept->size(), 5u);
+  EXPECT_EQ(kept->front().seq, 12u);
   auto last2 = store->History("se_h", 2);
   ASSERT_EQ(last2->size(), 2u);
-  EXPECT_EQ((*last2)[0].code, "run 11");
-  EXPECT_EQ((*last2)[1].code, "run 12");
-  EXPECT_EQ(store->Get("se_h").value()->state, "12");
+  EXPECT_EQ((*last2)[0].code, "run 15");
+  EXPECT_EQ((*last2)[1].code, "run 16");
+  EXPECT_EQ(store->Get("se_h").value()->state, "16");
 }
 
 TEST_F(SessionStoreTest, ExpiredSessionsGo) {
