@@ -266,6 +266,7 @@ int ServeCommand(int argc, char** argv) {
     sessions = std::make_unique<SessionManager>(supervisor, std::move(session_store), supervisor.policy().sessions());
   }
   api.SetSessions(sessions.get(), sessions_off);
+  if (sessions) metrics.WatchSessions(*sessions);
   metrics.WatchMemory(api.store(), api.buffers());
   HttpServer server(supervisor.io(), api, supervisor.policy().daemon(), connection_cap.cap);
   for (const ListenAddress& a : addresses) {

@@ -5,6 +5,7 @@
 #include "supervisor/daemon/connection_table.h"
 #include "supervisor/daemon/execution_store.h"
 #include "supervisor/pool/supervisor.h"
+#include "supervisor/sessions/session_manager.h"
 
 namespace stockade::supervisor {
 
@@ -87,6 +88,20 @@ void DaemonMetrics::WatchMemory(const ExecutionStore& store, const ByteBudget& b
                              "Request bodies and large replies held at once (bounded by "
                              "daemon.max_buffered_bytes).",
                              {}, [&buffers] { return GaugeSamples{{{}, static_cast<double>(buffers.in_use())}}; });
+}
+
+void DaemonMetrics::WatchSessions(SessionManager& sessions) {
+  registry_.AddGaugeCallback("stockade_sessions", "Sessions the store holds (bounded by sessions.max_sessions).", {},
+                             [&sessions] {
+                               auto n = sessions.Count();
+                               return n.ok() ? GaugeSamples{{{}, static_cast<double>(*n)}} : GaugeSamples{};
+                             });
+  registry_.AddGaugeCallback("stockade_session_runs",
+                             "Runs in sessions: running, and waiting behind a session's running one.", {"state"},
+                             [&sessions] {
+                               return GaugeSamples{{{"running"}, static_cast<double>(sessions.Running())},
+                                                   {{"waiting"}, static_cast<double>(sessions.Waiting())}};
+                             });
 }
 
 void DaemonMetrics::WatchConnections(const ConnectionTable& table) {

@@ -16,6 +16,7 @@ class Supervisor;
 class ExecutionStore;
 class ByteBudget;
 class ConnectionTable;
+class SessionManager;
 
 class DaemonMetrics {
  public:
@@ -30,6 +31,9 @@ class DaemonMetrics {
   // their bytes, buffered request and reply bytes, open connections.
   void WatchMemory(const ExecutionStore& store, const ByteBudget& buffers);
   void WatchConnections(const ConnectionTable& table);
+  // Scrape-time gauges of sessions: how many the store holds, runs in
+  // sessions and requests waiting behind them.
+  void WatchSessions(SessionManager& sessions);
 
   void Rejected(std::string_view reason) { rejections_.With({std::string(reason)}).Inc(); }
   void RetainedGone(std::string_view reason) { evictions_.With({std::string(reason)}).Inc(); }

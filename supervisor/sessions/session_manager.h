@@ -77,6 +77,16 @@ class SessionManager {
 
   void set_policy(const policy::SessionPolicy& policy) { policy_ = policy; }
 
+  // For metrics: sessions in the store; runs in sessions now, and requests
+  // waiting behind them.
+  StatusOr<std::uint64_t> Count() { return store_->Count(); }
+  std::size_t Running() const { return slots_.size(); }
+  std::size_t Waiting() const {
+    std::size_t n = 0;
+    for (const auto& [id, slot] : slots_) n += slot.waiting.size();
+    return n;
+  }
+
  private:
   struct Pending {
     std::uint64_t ticket = 0;

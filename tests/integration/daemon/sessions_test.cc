@@ -466,6 +466,24 @@ TEST(DaemonSessions, HistoryKeepsAHeadOfLargeRuns) {
   EXPECT_EQ(h.records(0).code(), code);
 }
 
+TEST(DaemonSessions, MetricsCountSessionsAndTheirRuns) {
+  auto d = Daemon::Start({.policy_text = "sessions { max_waiting: 4 }"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(MetricValue(Scrape(*d), "stockade_sessions"), 0);
+  const std::string id = NewSession(*d).id();
+  NewSession(*d);
+  Reply running = Post(*d, SessionBody(id, "for (;;) {}", false, 20000));
+  ASSERT_EQ(running.status, 202) << running.body;
+  const std::string exec = FromJson<api::Execution>(running.body).id();
+  ASSERT_TRUE(WaitRunning(*d, exec));
+  ASSERT_EQ(Post(*d, SessionBody(id, "1", false)).status, 202);
+  const std::string busy = Scrape(*d);
+  EXPECT_EQ(MetricValue(busy, "stockade_sessions"), 2) << busy;
+  EXPECT_EQ(MetricValue(busy, "stockade_session_runs{state=\"running\"}"), 1) << busy;
+  EXPECT_EQ(MetricValue(busy, "stockade_session_runs{state=\"waiting\"}"), 1) << busy;
+  ASSERT_EQ(Delete(*d, "/v1/executions/" + exec).status, 200);
+}
+
 TEST(DaemonSessions, SessionsSurviveARestart) {
   TempDir state;
   std::string id;
