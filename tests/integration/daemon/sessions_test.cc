@@ -368,8 +368,10 @@ TEST(DaemonSessions, AnUnusableStoreStopsTheStartWithTheFileNamed) {
   const std::optional<int> code = d->WaitExit(20s);
   ASSERT_TRUE(code) << "the daemon started on a corrupt store:\n" << d->log();
   EXPECT_NE(*code, 0);
+  // The log reader may still be catching up with what the daemon wrote
+  // before it exited.
+  EXPECT_TRUE(d->WaitForLog("--reset-state", 5s)) << d->log();
   EXPECT_NE(d->log().find(db), std::string::npos) << d->log();
-  EXPECT_NE(d->log().find("--reset-state"), std::string::npos) << d->log();
   // Nothing was reset silently.
   std::ifstream in(db);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -399,7 +401,9 @@ TEST(DaemonSessions, TwoDaemonsCannotShareAStateDirectory) {
   const std::optional<int> code = second->WaitExit(20s);
   ASSERT_TRUE(code) << second->log();
   EXPECT_NE(*code, 0);
-  EXPECT_NE(second->log().find("in use by another stockade serve"), std::string::npos) << second->log();
+  // The log reader may still be catching up with what the daemon wrote
+  // before it exited.
+  EXPECT_TRUE(second->WaitForLog("in use by another stockade serve", 5s)) << second->log();
 }
 
 TEST(DaemonSessions, UnusedSessionsExpireAndRunsKeepThemAlive) {
