@@ -6,32 +6,37 @@
 
 namespace stockade::policy {
 
-void TrimForHistory(api::ExecutionResult* result) {
-  auto* console = result->mutable_console();
+api::ExecutionResult HistoryCopy(api::ExecutionResult& result) {
+  // Copied without its console, which may be thousands of lines: only the
+  // head is wanted.
+  google::protobuf::RepeatedPtrField<api::ConsoleLine> console;
+  console.Swap(result.mutable_console());
+  api::ExecutionResult out = result;
+  console.Swap(result.mutable_console());
+
   std::size_t bytes = 0;
-  int keep = 0;
-  for (; keep < console->size() && static_cast<std::size_t>(keep) < kHistoryConsoleLines; ++keep) {
-    api::ConsoleLine& line = (*console)[keep];
+  for (const api::ConsoleLine& line : result.console()) {
+    if (static_cast<std::size_t>(out.console_size()) == kHistoryConsoleLines) break;
     if (bytes + line.text().size() > kHistoryConsoleBytes) {
       // The line that does not fit is kept cut (if any room is left), so
       // the head is never empty.
       if (kHistoryConsoleBytes - bytes >= 64) {
-        TruncateHeadTail(line.mutable_text(), kHistoryConsoleBytes - bytes, /*head_only=*/true);
-        ++keep;
+        api::ConsoleLine* cut = out.add_console();
+        *cut = line;
+        TruncateHeadTail(cut->mutable_text(), kHistoryConsoleBytes - bytes, /*head_only=*/true);
       }
       break;
     }
     bytes += line.text().size();
+    *out.add_console() = line;
   }
-  if (keep < console->size()) {
-    console->DeleteSubrange(keep, console->size() - keep);
-    result->mutable_output()->set_truncated(true);
+  if (out.console_size() < result.console_size()) out.mutable_output()->set_truncated(true);
+  if (out.value_json().size() > kHistoryValueBytes) {
+    TruncateHeadTail(out.mutable_value_json(), kHistoryValueBytes);
+    out.mutable_value()->set_truncated(true);
+    out.mutable_value()->set_kept_bytes(out.value_json().size());
   }
-  if (result->value_json().size() > kHistoryValueBytes) {
-    TruncateHeadTail(result->mutable_value_json(), kHistoryValueBytes);
-    result->mutable_value()->set_truncated(true);
-    result->mutable_value()->set_kept_bytes(result->value_json().size());
-  }
+  return out;
 }
 
 void TrimCodeForHistory(std::string* code) { TruncateHeadTail(code, kHistoryCodeBytes, /*head_only=*/true); }

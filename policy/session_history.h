@@ -21,8 +21,10 @@ inline constexpr std::size_t kHistoryConsoleBytes = 4096;   // all kept lines' t
 inline constexpr std::size_t kHistoryValueBytes = 16384;
 inline constexpr std::size_t kHistoryCodeBytes = 16384;
 
-// Trims a result (already through the output filter) for the history.
-void TrimForHistory(api::ExecutionResult* result);
+// What the history keeps of a result (already through the output filter),
+// made without copying its whole console. `result` is left as it was (it
+// is borrowed for the copy, hence not const).
+api::ExecutionResult HistoryCopy(api::ExecutionResult& result);
 // The code as the history keeps it (head only).
 void TrimCodeForHistory(std::string* code);
 

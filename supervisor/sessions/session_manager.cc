@@ -250,11 +250,7 @@ void SessionManager::Finish(const std::string& id, const std::string& code, api:
     HistoryRecord record;
     record.at_ms = Now();
     record.code = code;
-    {
-      api::ExecutionResult kept = result;
-      policy::TrimForHistory(&kept);
-      record.result = kept.SerializeAsString();
-    }
+    record.result = policy::HistoryCopy(result).SerializeAsString();
     const auto committed =
         ran ? store_->CommitRun(id, new_state, variables_json, std::move(record),
                                 Now() + static_cast<std::int64_t>(policy_.ttl_seconds()) * 1000,

@@ -16,7 +16,7 @@ TEST(SessionHistory, SmallResultsAreKeptWhole) {
   r.add_console()->set_text("a");
   r.add_console()->set_text("b");
   const std::string before = r.SerializeAsString();
-  TrimForHistory(&r);
+  r = HistoryCopy(r);
   EXPECT_EQ(r.SerializeAsString(), before);
 }
 
@@ -24,7 +24,10 @@ TEST(SessionHistory, TheConsoleKeepsItsHeadAndSaysItWasCut) {
   api::ExecutionResult r;
   r.mutable_output()->set_lines(100);
   for (int i = 0; i < 100; ++i) r.add_console()->set_text("line " + std::to_string(i));
-  TrimForHistory(&r);
+  const std::string whole = r.SerializeAsString();
+  api::ExecutionResult kept = HistoryCopy(r);
+  EXPECT_EQ(r.SerializeAsString(), whole);  // the result itself is as it was
+  r = kept;
   ASSERT_EQ(static_cast<std::size_t>(r.console_size()), kHistoryConsoleLines);
   EXPECT_EQ(r.console(0).text(), "line 0");
   EXPECT_TRUE(r.output().truncated());
@@ -34,7 +37,7 @@ TEST(SessionHistory, TheConsoleKeepsItsHeadAndSaysItWasCut) {
   wide.add_console()->set_text(std::string(3000, 'a'));
   wide.add_console()->set_text(std::string(3000, 'b'));
   wide.add_console()->set_text("never kept");
-  TrimForHistory(&wide);
+  wide = HistoryCopy(wide);
   ASSERT_EQ(wide.console_size(), 2);
   EXPECT_EQ(wide.console(0).text(), std::string(3000, 'a'));
   EXPECT_LE(wide.console(0).text().size() + wide.console(1).text().size(), kHistoryConsoleBytes);
@@ -44,7 +47,7 @@ TEST(SessionHistory, TheConsoleKeepsItsHeadAndSaysItWasCut) {
 TEST(SessionHistory, ALargeValueKeepsHeadAndTail) {
   api::ExecutionResult r;
   r.set_value_json("\"" + std::string(100000, 'x') + "tail\"");
-  TrimForHistory(&r);
+  r = HistoryCopy(r);
   EXPECT_LE(r.value_json().size(), kHistoryValueBytes);
   EXPECT_EQ(r.value_json().front(), '"');
   EXPECT_NE(r.value_json().find("tail\""), std::string::npos);
