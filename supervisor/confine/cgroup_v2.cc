@@ -59,11 +59,31 @@ Status MoveSelfToLeaf(const std::string& leaf) {
   return WriteSmallFile(leaf + "/cgroup.procs", "0");
 }
 
+// Whether `own` is the leaf <parent>/supervisor that an earlier set-up
+// moved this process, or the process that started it, into: then <parent>
+// already has memory and pids enabled for its children, and <parent> is the
+// cgroup to work in. Without this a second set-up (a second host in one
+// process; `stockade run` started by a supervisor that moved) would take
+// the leaf for its own cgroup, fail to enable anything there (the leaf holds
+// processes) and move one level deeper, where nothing is offered.
+bool InOurLeaf(const std::string& own) {
+  const size_t slash = own.rfind('/');
+  if (slash == std::string::npos || own.compare(slash + 1, std::string::npos, "supervisor") != 0) return false;
+  StatusOr<std::string> enabled = ReadSmallFile(own.substr(0, slash) + "/cgroup.subtree_control");
+  if (!enabled.ok()) return false;
+  const std::vector<std::string> words = SplitWords(*enabled);
+  return Contains(words, "memory") && Contains(words, "pids");
+}
+
 }  // namespace
 
 StatusOr<CgroupV2Parent> SetUpCgroupV2(const ProcCgroupView& view, const std::string& leaf) {
   CgroupV2Parent parent;
   STOCKADE_ASSIGN_OR_RETURN(std::string own, OwnDir(view));
+  if (InOurLeaf(own)) {
+    parent.moved_to = own;
+    own.resize(own.rfind('/'));
+  }
   STOCKADE_ASSIGN_OR_RETURN(std::string available, ReadSmallFile(own + "/cgroup.controllers"));
   const std::vector<std::string> offered = SplitWords(available);
   std::vector<std::string> required = {"memory", "pids"};

@@ -17,7 +17,10 @@
 // services. Only our own process is moved. If other processes share <own>
 // (e.g. a shell that started us), enabling still fails and we say so rather
 // than move processes we do not own. We never move back: once controllers are
-// enabled, <own> may not hold processes again.
+// enabled, <own> may not hold processes again. A process that finds itself in
+// <own>/supervisor already, with the controllers enabled in <own> (a second
+// set-up in one process, or a child of a supervisor that moved), works in
+// <own> as if it had moved there itself.
 //
 // v2 is usable when <own>/cgroup.controllers offers memory and pids (cpu is
 // optional) and we can create directories there.

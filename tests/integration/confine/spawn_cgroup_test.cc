@@ -1,8 +1,13 @@
 // Spawn + WorkerCgroup together: the child joins its worker cgroup before
-// exec, the limits hold, and an OOM kill is visible to the supervisor.
+// exec, the limits hold (memory and pids), and an OOM kill is visible to the
+// supervisor. On this project's CI hosts they run against cgroup v1, and in
+// a cgroup v2 VM (tests/vm/cgroup_v2_suite) against v2.
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -126,6 +131,48 @@ TEST_F(spawn_cgroup, memory_bomb_is_oom_killed_and_reported) {
     EXPECT_GT(*peak, uint64_t{16} << 20);
     EXPECT_LE(*peak, uint64_t{48} << 20);
   }
+}
+
+TEST_F(spawn_cgroup, fork_bomb_stops_at_pids_max) {
+  // tests/testcases/fork_bomb.cc: forks until refused, prints "<forks>
+  // <errno>", exits 3 if nothing refuses it by 512. The test keeps its uid
+  // (root here), so RLIMIT_NPROC cannot be what stops it: only pids.max.
+  const std::string bomb = std::string(STOCKADE_BIN_DIR) + "/stockade-fork-bomb";
+  StatusOr<WorkerCgroup> cg = host_->CreateWorker("pids-test", {.pids = 8});
+  ASSERT_TRUE(cg.ok()) << cg.status().message();
+  Stdio io;
+  SpawnSpec spec;
+  spec.executable = bomb;
+  spec.argv = {"stockade-fork-bomb", "512"};
+  spec.stdin_fd = io.in_r.get();
+  spec.stdout_fd = io.out_w.get();
+  spec.cgroup_procs_fds = cg->procs_fds();
+  spec.rlimits.cpu_seconds = 20;  // a safety net only
+  StatusOr<ChildProcess> child = Spawn(spec);
+  ASSERT_TRUE(child.ok()) << child.status().message();
+  io.out_w.reset();  // EOF once the bomb and its children are gone
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = ::read(io.out_r.get(), buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  StatusOr<ExitInfo> exit = child->Reap();
+  ASSERT_TRUE(exit.ok());
+  EXPECT_TRUE(exit->exited && exit->code == 0) << exit->describe() << "; printed " << out;
+  int forks = -1, err = -1;
+  ASSERT_EQ(std::sscanf(out.c_str(), "%d %d", &forks, &err), 2) << out;
+  // pids.max counts the bomb itself: seven children fit, the eighth fork is
+  // refused with EAGAIN.
+  EXPECT_EQ(forks, 7) << out;
+  EXPECT_EQ(err, EAGAIN) << out;
+  // The kernel counted the refusal where the limit is (pids.events: "max N").
+  long refusals = 0;
+  for (const std::string& p : cg->paths()) {
+    if (!PathExists(p + "/pids.events")) continue;
+    const std::string events = Slurp(p + "/pids.events");
+    const size_t at = events.find("max ");
+    ASSERT_NE(at, std::string::npos) << events;
+    refusals = std::atol(events.c_str() + at + 4);
+  }
+  EXPECT_GE(refusals, 1) << "pids.events counted no refusal";
 }
 
 }  // namespace

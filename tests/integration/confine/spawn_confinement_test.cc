@@ -28,8 +28,12 @@ using stockade::testing::Slurp;
 
 // Fields of /proc/<pid>/stat after the command name (field 3 is index 0).
 std::vector<std::string> StatFields(pid_t pid) {
+  // Empty once the process is gone (reaped at once where init is quick, as
+  // in the test VM): then there is nothing after the ")" to read.
   std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  const size_t name_end = stat.rfind(')');
+  if (name_end == std::string::npos || name_end + 2 > stat.size()) return {};
+  std::istringstream rest(stat.substr(name_end + 2));
   std::vector<std::string> fields;
   for (std::string f; rest >> f;) fields.push_back(f);
   return fields;

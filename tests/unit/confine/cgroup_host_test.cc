@@ -3,6 +3,7 @@
 // reason detection gave when the host does not offer it.
 #include <unistd.h>
 
+#include <iostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -137,6 +138,25 @@ TEST(cgroup_host, v2_worker_limits) {
   StatusOr<bool> oom = w->OomKilled();
   ASSERT_TRUE(oom.ok()) << oom.status().message();
   EXPECT_FALSE(*oom);
+}
+
+TEST(cgroup_host, v2_second_host_works_where_the_first_did) {
+  // Run alone in a non-root cgroup (tests/vm/cgroup_v2_suite does), the
+  // first host moves this process into <own>/supervisor. The second must
+  // see that and work in <own> too, not in the leaf (where it could enable
+  // nothing, and would move one level deeper, where nothing is offered).
+  StatusOr<CgroupHost> first = CgroupHost::Detect("v2");
+  if (!first.ok()) GTEST_SKIP() << "cgroup v2 not usable: " << first.status().message();
+  StatusOr<CgroupHost> second = CgroupHost::Detect("v2");
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  StatusOr<WorkerCgroup> a = first->CreateWorker("first", {.pids = 4});
+  StatusOr<WorkerCgroup> b = second->CreateWorker("second", {.pids = 4});
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  auto grandparent = [](const std::string& p) { return p.substr(0, p.rfind('/', p.rfind('/') - 1)); };
+  EXPECT_EQ(grandparent(a->paths()[0]), grandparent(b->paths()[0]));
+  EXPECT_EQ(second->detail().find("/supervisor/supervisor"), std::string::npos) << second->detail();
+  std::cout << "first: " << first->detail() << "\nsecond: " << second->detail() << "\n";
 }
 
 }  // namespace
