@@ -4,7 +4,9 @@
 // Each figure is printed with its unit; percentiles come from sorted
 // samples. Cases: cold spawn to ready, pool warm-up, warm round trip,
 // throughput with concurrent callers, timeout overshoot (interpreter and
-// hard kill), `stockade run` end to end, and the output filter.
+// hard kill), `stockade run` end to end, and the output filter. On request
+// only, `spawn-v2`: spawning into a cgroup v2 worker cgroup with clone3
+// (CLONE_INTO_CGROUP) against joining it through cgroup.procs.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -25,6 +27,7 @@
 #include "policy/json_redaction.h"
 #include "policy/policy_loader.h"
 #include "supervisor/common/log.h"
+#include "supervisor/confine/cgroup.h"
 #include "supervisor/confine/spawn.h"
 #include "supervisor/pool/supervisor.h"
 
@@ -86,16 +89,68 @@ ExecuteRequest Req(const std::string& code, std::uint32_t timeout_ms = 0) {
   return r;
 }
 
-void ColdSpawn() {
+void ColdSpawn(const char* label = "") {
   std::vector<double> samples;
+  std::string join;
   for (int i = 0; i < 30; ++i) {
     auto s = Start(1);
     s->WaitUntilIdle(std::chrono::seconds(5));
-    samples.push_back(static_cast<double>(s->Stats().last_spawn_us));
+    const sup::PoolStats stats = s->Stats();
+    samples.push_back(static_cast<double>(stats.last_spawn_us));
+    if (!stats.workers.empty()) join = stats.workers.front().cgroup_join;
   }
   Summary m = Summarize(samples);
-  std::printf("cold spawn to ready (1 worker)      p50 %8.0f us   p99 %8.0f us   min %6.0f us\n", m.p50,
-              m.p99, m.min);
+  std::printf("cold spawn to ready (1 worker)%s      p50 %8.0f us   p99 %8.0f us   min %6.0f us%s%s\n", label,
+              m.p50, m.p99, m.min, join.empty() ? "" : "   ", join.c_str());
+}
+
+// Spawn alone, /bin/true into a worker cgroup of its own, to exec.
+void RawSpawnIntoCgroup(const char* label) {
+  auto host = sup::CgroupHost::Detect("auto");
+  if (!host.ok() || host->version() == "none") {
+    std::printf("spawn /bin/true into a cgroup: no cgroups here (%s)\n",
+                host.ok() ? host->detail().c_str() : host.status().message().c_str());
+    return;
+  }
+  auto cg = host->CreateWorker("bench-spawn", {.memory_bytes = 256 << 20, .pids = 8});
+  if (!cg.ok()) {
+    std::printf("spawn /bin/true into a cgroup: %s\n", cg.status().message().c_str());
+    return;
+  }
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  sup::SpawnSpec spec;
+  spec.executable = "/bin/true";
+  spec.stdin_fd = devnull;
+  spec.stdout_fd = devnull;
+  spec.cgroup_procs_fds = cg->procs_fds();
+  spec.cgroup_dir_fd = cg->dir_fd();
+  std::vector<double> samples;
+  sup::SpawnReport report;
+  for (int i = 0; i < 200; ++i) {
+    const auto t0 = Clock::now();
+    auto child = sup::Spawn(spec, &report);
+    samples.push_back(Us(Clock::now() - t0));
+    if (!child.ok()) {
+      std::printf("  (spawn failed: %s)\n", child.status().message().c_str());
+      break;
+    }
+    (void)child->Reap();
+  }
+  close(devnull);
+  Summary m = Summarize(samples);
+  std::printf("spawn /bin/true to exec, cgroup %s%s  p50 %8.1f us   p99 %8.1f us   %s\n",
+              std::string(host->version()).c_str(), label, m.p50, m.p99, sup::CgroupJoinName(report.into_cgroup));
+}
+
+// `stockade-bench spawn-v2`: the same spawns created in their cgroup by
+// clone3(CLONE_INTO_CGROUP), then joining it through cgroup.procs as on a
+// host that refuses clone3 (a one-way switch, so in that order).
+void SpawnJoinCompared() {
+  RawSpawnIntoCgroup(" (clone3)");
+  ColdSpawn(" (clone3)");
+  sup::DisableCloneIntoCgroup();
+  RawSpawnIntoCgroup(" (procs) ");
+  ColdSpawn(" (procs) ");
 }
 
 // What the namespaces cost: spawn to Ready, and serial runs when every run
@@ -538,6 +593,7 @@ int main(int argc, char** argv) {
   std::printf("stockade-bench (%u cpus)\n", std::thread::hardware_concurrency());
   if (want("rawspawn")) RawSpawn();
   if (want("spawn")) ColdSpawn();
+  if (only == "spawn-v2") SpawnJoinCompared();  // not in the full run: it turns clone3 off
   if (want("warmup")) PoolWarmup();
   if (want("namespaces")) {
     // `stockade-bench namespaces [use...]`, e.g. "none net mount all".

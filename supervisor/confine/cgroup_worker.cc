@@ -28,6 +28,11 @@ StatusOr<WorkerCgroup> WorkerCgroup::Assemble(CgroupVersion version, std::vector
     if (!fd) return ErrnoError("cannot open " + path);  // cg's destructor removes the dirs
     cg.procs_fds_.push_back(std::move(fd));
   }
+  if (version == CgroupVersion::kV2 && !cg.dirs_.empty()) {
+    const std::string& path = cg.dirs_.front().path();
+    cg.dir_fd_.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cg.dir_fd_) return ErrnoError("cannot open " + path);
+  }
   return cg;
 }
 
@@ -68,6 +73,7 @@ StatusOr<bool> WorkerCgroup::OomKilled() const {
 
 Status WorkerCgroup::Remove() {
   procs_fds_.clear();
+  dir_fd_.reset();
   Status result = Status::Ok();
   for (CgroupDir& dir : dirs_) {
     Status st = dir.Remove();

@@ -11,7 +11,10 @@
 // The spawn child joins the cgroup itself, before execve, by writing to the
 // cgroup.procs descriptors opened here (SpawnSpec::cgroup_procs_fds). Opening
 // them in the supervisor means the child needs no path lookups and no
-// permission to open anything.
+// permission to open anything. On v2 the directory itself is open too
+// (SpawnSpec::cgroup_dir_fd), so that the child can be created in it with
+// clone3(CLONE_INTO_CGROUP) and need not join at all; the cgroup.procs
+// descriptor stays the fallback for hosts that refuse clone3.
 //
 // A WorkerCgroup made by a host whose version is "none" is empty: no
 // directories, no descriptors, and the statistics report that they are not
@@ -50,13 +53,17 @@ class WorkerCgroup {
   WorkerCgroup& operator=(WorkerCgroup&&) noexcept = default;
   WorkerCgroup(const WorkerCgroup&) = delete;
   WorkerCgroup& operator=(const WorkerCgroup&) = delete;
-  ~WorkerCgroup() = default;  // procs_fds_ close first, then dirs_ are removed
+  ~WorkerCgroup() = default;  // the descriptors close first, then dirs_ are removed
 
   CgroupVersion version() const { return version_; }
   bool empty() const { return dirs_.empty(); }
   std::vector<std::string> paths() const;
   // cgroup.procs of every directory, O_WRONLY | O_CLOEXEC, for SpawnSpec.
   std::vector<int> procs_fds() const;
+  // v2: the directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, for SpawnSpec's
+  // clone3(CLONE_INTO_CGROUP). -1 on v1 (clone3 cannot target a v1
+  // hierarchy) and when empty.
+  int dir_fd() const { return dir_fd_.get(); }
 
   // Highest memory use so far: v2 memory.peak (Linux 5.19+), v1
   // memory.max_usage_in_bytes.
@@ -75,9 +82,10 @@ class WorkerCgroup {
   StatusOr<std::string> MemoryFile(std::string_view v1_name, std::string_view v2_name) const;
 
   CgroupVersion version_ = CgroupVersion::kNone;
-  // Declared before procs_fds_ so that it is destroyed after them.
+  // Declared before the descriptors so that it is destroyed after them.
   std::vector<CgroupDir> dirs_;
   std::vector<UniqueFd> procs_fds_;
+  UniqueFd dir_fd_;
 };
 
 }  // namespace stockade::supervisor

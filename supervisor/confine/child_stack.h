@@ -32,7 +32,11 @@ class ChildStack {
   ChildStack& operator=(const ChildStack&) = delete;
 
   explicit operator bool() const { return base_ != nullptr; }
-  void* top() const { return base_ + kGuardBytes + kStackBytes; }  // stacks grow down
+  void* top() const { return base_ + kGuardBytes + kStackBytes; }  // stacks grow down, for clone(2)
+  // The lowest usable address (above the guard page) and the size: what
+  // clone3(2) takes instead of the top.
+  void* base() const { return base_ + kGuardBytes; }
+  static constexpr std::size_t size() { return kStackBytes; }
 
  private:
   char* base_ = nullptr;

@@ -9,16 +9,53 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 
+#include "supervisor/common/log.h"
+#include "supervisor/common/unique_fd.h"
 #include "supervisor/confine/child_stack.h"
+#include "supervisor/confine/clone3.h"
 #include "supervisor/confine/spawn_child.h"
 #include "supervisor/confine/spawn_namespaces.h"
-#include "supervisor/common/unique_fd.h"
 
 namespace stockade::supervisor {
 namespace {
+
+// Whether clone3(CLONE_INTO_CGROUP) is worth trying: cleared, for the rest
+// of the process, once the host refused it (spawn.h).
+std::atomic<bool> g_clone_into_cgroup{kHaveClone3};
+
+void StopCloneIntoCgroup(const std::string& why) {
+  if (g_clone_into_cgroup.exchange(false)) {
+    Log(LogLevel::kInfo, "spawn_clone3_unavailable",
+        {{"reason", why}, {"fallback", "clone(2) and a cgroup.procs write in the child"}});
+  }
+}
+
+// The path of a cgroup directory descriptor, for error messages.
+std::string CgroupPath(int dir_fd) {
+  char buf[4096];
+  const std::string link = "/proc/self/fd/" + std::to_string(dir_fd);
+  const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "(descriptor " + std::to_string(dir_fd) + ")";
+}
+
+// Why clone3 refused to create a child in a cgroup, when the cgroup is the
+// reason: what an operator should look at.
+[[maybe_unused]] const char* CgroupRefusalHint(int err) {
+  switch (err) {
+    case EAGAIN: return " (its pids.max is reached, or this user's process limit)";
+    case EBUSY: return " (controllers are enabled in its cgroup.subtree_control: not a leaf)";
+    case EOPNOTSUPP: return " (a threaded or invalid domain cgroup)";
+    case EACCES:
+    case ENOENT: return " (this process may not move processes into it)";
+    case EBADF: return " (not a cgroup v2 directory)";
+    case ENODEV: return " (the cgroup has been removed)";
+    default: return "";
+  }
+}
 
 void AddRlimit(ChildArgs& a, int resource, const char* step, uint64_t soft, uint64_t hard) {
   a.rlimits[a.rlimit_count++] = RlimitStep{resource, step, soft, hard};
@@ -38,6 +75,7 @@ Status Validate(const SpawnSpec& spec) {
   STOCKADE_RETURN_IF_ERROR(CheckFd(spec.stdin_fd, "stdin_fd"));
   STOCKADE_RETURN_IF_ERROR(CheckFd(spec.stdout_fd, "stdout_fd"));
   for (int fd : spec.cgroup_procs_fds) STOCKADE_RETURN_IF_ERROR(CheckFd(fd, "cgroup.procs fd"));
+  if (spec.cgroup_dir_fd >= 0) STOCKADE_RETURN_IF_ERROR(CheckFd(spec.cgroup_dir_fd, "cgroup_dir_fd"));
   if (spec.exec_fd >= 0) STOCKADE_RETURN_IF_ERROR(CheckFd(spec.exec_fd, "exec_fd"));
   if (spec.rlimits.open_files && *spec.rlimits.open_files < 2) {
     return Status::Error("rlimits.open_files must be at least 2 (descriptors 0 and 1)");
@@ -147,13 +185,57 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
   uint64_t all = ~uint64_t{0};
   uint64_t saved = 0;
   ::syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &saved, kKernelSigsetBytes);
+  auto unblock = [&saved] { ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes); };
   int pidfd = -1;
-  const pid_t pid = ::clone(ChildMain, stack.top(), flags, &args, &pidfd);
-  const int clone_errno = errno;
+  pid_t pid = -1;
+  int clone3_errno = 0;  // set when clone3 failed and clone(2) is tried instead
+#if STOCKADE_HAVE_CLONE3
+  if (spec.cgroup_dir_fd >= 0 && g_clone_into_cgroup.load(std::memory_order_relaxed)) {
+    // The same child as clone's below, created in the cgroup: exit_signal
+    // is a field of its own, and clone3 takes the stack's base and size.
+    struct clone_args ca = {};
+    ca.flags = static_cast<uint64_t>(static_cast<unsigned>(flags & ~CSIGNAL)) | CLONE_INTO_CGROUP;
+    ca.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
+    ca.exit_signal = SIGCHLD;
+    ca.stack = reinterpret_cast<uintptr_t>(stack.base());
+    ca.stack_size = ChildStack::size();
+    ca.cgroup = static_cast<uint64_t>(spec.cgroup_dir_fd);
+    args.in_cgroup = true;
+    const long rc = stockade_clone3(&ca, sizeof ca, ChildMain, &args);
+    if (rc >= 0) {
+      pid = static_cast<pid_t>(rc);
+    } else {
+      args.in_cgroup = false;
+      clone3_errno = static_cast<int>(-rc);
+      if (clone3_errno == ENOSYS || clone3_errno == E2BIG) {
+        // No clone3, or one without CLONE_INTO_CGROUP (struct too large).
+        StopCloneIntoCgroup(std::string("clone3: ") + std::strerror(clone3_errno));
+      } else if (!IsNamespaceRefusal(clone3_errno)) {
+        // Nothing a namespace or clone3 itself answers with: the cgroup's.
+        unblock();
+        return Status::Error(what + ": clone3(CLONE_INTO_CGROUP) into " + CgroupPath(spec.cgroup_dir_fd) + ": " +
+                             std::strerror(clone3_errno) + CgroupRefusalHint(clone3_errno));
+      }
+      // Otherwise a namespace's or clone3's own refusal: clone(2) below
+      // tells which (see the end of this function).
+    }
+  }
+#endif
   if (pid < 0) {
-    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
-    if ((ns & kCloneNamespaces) != 0 && IsNamespaceRefusal(clone_errno)) refusal->clone_err = clone_errno;
-    return ErrnoError(what + ": clone", clone_errno);
+    if (spec.cgroup_dir_fd >= 0 && spec.cgroup_procs_fds.empty()) {
+      unblock();
+      return Status::Error(what + ": cannot create the child in " + CgroupPath(spec.cgroup_dir_fd) +
+                           " with clone3 here" +
+                           (clone3_errno != 0 ? std::string(" (") + std::strerror(clone3_errno) + ")" : "") +
+                           ", and no cgroup.procs descriptor was given to join it otherwise");
+    }
+    pid = ::clone(ChildMain, stack.top(), flags, &args, &pidfd);
+    const int clone_errno = errno;
+    if (pid < 0) {
+      unblock();
+      if ((ns & kCloneNamespaces) != 0 && IsNamespaceRefusal(clone_errno)) refusal->clone_err = clone_errno;
+      return ErrnoError(what + ": clone", clone_errno);
+    }
   }
   ChildProcess child(pid, UniqueFd(pidfd));
   if (user_ns) {
@@ -169,7 +251,7 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
     char byte;
     while (::read(done_r.get(), &byte, 1) > 0) {
     }
-    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
+    unblock();
     if (!mapped.ok()) {
       (void)child.Reap();
       report->refused.push_back({kNsUser, mapped.message()});
@@ -177,7 +259,7 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
       return mapped.With(what);
     }
   } else {
-    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, nullptr, kKernelSigsetBytes);
+    unblock();
   }
 
   // The child has exec'd or exited, so the error slots are final here.
@@ -193,7 +275,15 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
     (void)child.Reap();  // the child has already called exit_group
     return ErrnoError(what + ": " + args.step, args.err);
   }
+  if (clone3_errno != 0 && clone3_errno != ENOSYS && clone3_errno != E2BIG) {
+    // clone(2) with the same namespaces and the same cgroup succeeded where
+    // clone3 did not: clone3 itself is refused here (e.g. a seccomp profile
+    // answering EPERM rather than ENOSYS).
+    StopCloneIntoCgroup(std::string("clone3 refused (") + std::strerror(clone3_errno) +
+                        ") where clone(2) with the same flags was allowed");
+  }
   report->namespaces = ns;
+  report->into_cgroup = args.in_cgroup;
   if (args.cgroup_ns_err != 0) {
     report->namespaces &= ~unsigned{kNsCgroup};
     report->refused.push_back({kNsCgroup, std::string("unshare(CLONE_NEWCGROUP): ") + std::strerror(args.cgroup_ns_err)});
@@ -202,6 +292,12 @@ StatusOr<ChildProcess> SpawnOnce(const SpawnSpec& spec, unsigned ns, int exec_fd
 }
 
 }  // namespace
+
+void DisableCloneIntoCgroup() { StopCloneIntoCgroup("disabled by DisableCloneIntoCgroup()"); }
+
+const char* CgroupJoinName(bool into_cgroup) {
+  return into_cgroup ? "spawned into the cgroup (clone3 CLONE_INTO_CGROUP)" : "joined through cgroup.procs";
+}
 
 StatusOr<ChildProcess> Spawn(const SpawnSpec& spec, SpawnReport* report) {
   const std::string what = "spawn " + spec.executable;

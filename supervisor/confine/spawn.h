@@ -15,8 +15,10 @@
 //     too, this is the second layer);
 //   - optionally another uid/gid with no supplementary groups, which for a
 //     root supervisor also drops every capability;
-//   - membership of the worker cgroups (written before exec, so the new image
-//     is charged to the worker from its first page);
+//   - membership of the worker cgroups, before exec, so the new image is
+//     charged to the worker from its first page: on cgroup v2 the child is
+//     created in its cgroup (cgroup_dir_fd, below), elsewhere it writes
+//     itself into cgroup.procs;
 //   - optionally a new session, SIGKILL on parent death and no_new_privs;
 //   - optionally new namespaces (namespaces.h), each best effort and
 //     reported: the child starts with what the host allows.
@@ -37,6 +39,21 @@
 // That spawn drops CLONE_VFORK, the child waits on a pipe for the maps, and
 // the parent learns that execve happened from the EOF of a close-on-exec
 // pipe. The parent thread touches nothing the child uses meanwhile.
+//
+// Joining the cgroup: on cgroup v2 the child is created in it with
+// clone3(CLONE_INTO_CGROUP) (Linux 5.7+, the trampoline in clone3.h), so it
+// never runs anywhere else, and no cgroup.procs write is needed: the move
+// takes the global cgroup_threadgroup_rwsem for writing, which stalls every
+// fork on the host meanwhile and can wait for an RCU grace period.
+// Where the kernel or a seccomp profile refuses clone3 (ENOSYS: Docker's
+// default profile; E2BIG: a kernel older than CLONE_INTO_CGROUP), Spawn
+// falls back to clone(2) plus the cgroup.procs write, and remembers that
+// for the rest of the process. A clone3 error that could be a namespace's
+// (EPERM, EINVAL, ENOSPC, EUSERS) is retried once through the clone path,
+// which either succeeds (clone3 itself was refused: remembered too) or
+// names the namespace as clone errors always did. Any other clone3 error
+// is the cgroup's (EAGAIN: its pids.max is reached; EBUSY, EOPNOTSUPP: not
+// a leaf; EACCES: not ours to move into) and fails the spawn, naming it.
 //
 // PR_SET_PDEATHSIG fires when the *thread* that spawned the child exits, not
 // the process: call Spawn from a long-lived thread (the io_context thread).
@@ -89,8 +106,15 @@ struct SpawnSpec {
   int stdout_fd = -1;             // becomes the child's descriptor 1 (required)
   SpawnRlimits rlimits;
   // Open cgroup.procs descriptors (WorkerCgroup::procs_fds()); the child
-  // writes itself into each before execve.
+  // writes itself into each before execve, unless cgroup_dir_fd put it in
+  // its cgroup already.
   std::vector<int> cgroup_procs_fds;
+  // A cgroup v2 directory, opened O_RDONLY | O_DIRECTORY
+  // (WorkerCgroup::dir_fd()): the child is created in it with
+  // clone3(CLONE_INTO_CGROUP). The cgroup.procs descriptor of the same
+  // directory stays in cgroup_procs_fds as the fallback for a host that
+  // refuses clone3. -1: clone(2) and cgroup.procs only.
+  int cgroup_dir_fd = -1;
   bool new_session = true;      // setsid(): no controlling terminal, own group
   bool die_with_parent = true;  // PR_SET_PDEATHSIG(SIGKILL), race-checked
   bool no_new_privs = true;     // PR_SET_NO_NEW_PRIVS: setuid bits are inert
@@ -133,10 +157,22 @@ struct NamespaceRefusal {
 struct SpawnReport {
   unsigned namespaces = 0;                // the namespaces the child is in
   std::vector<NamespaceRefusal> refused;  // asked for, not obtained, and why
+  // Created in its cgroup by clone3(CLONE_INTO_CGROUP); false: it joined
+  // through cgroup.procs (or no cgroup was asked for).
+  bool into_cgroup = false;
 };
 
 // Starts the child and returns once execve has succeeded. On failure returns
 // "spawn <executable>: <step>: <strerror>" and the child has been reaped.
 StatusOr<ChildProcess> Spawn(const SpawnSpec& spec, SpawnReport* report = nullptr);
+
+// Makes every later Spawn in this process join its cgroup through
+// cgroup.procs, as Spawn does by itself once the host refused clone3. For
+// tests and `stockade-bench spawn-v2`, which compare the two ways.
+void DisableCloneIntoCgroup();
+
+// "spawned into the cgroup (clone3 CLONE_INTO_CGROUP)" or "joined through
+// cgroup.procs": how a report's child got into its cgroup, for operators.
+const char* CgroupJoinName(bool into_cgroup);
 
 }  // namespace stockade::supervisor

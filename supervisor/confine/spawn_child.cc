@@ -126,13 +126,15 @@ int ChildMain(void* arg) {
   }
 
   // Join the worker cgroups first, so the exec'd image is charged to them.
-  // "0" means "the writing process" in both cgroup v1 and v2.
-  for (size_t i = 0; i < a->procs_count; ++i) {
+  // "0" means "the writing process" in both cgroup v1 and v2. A child that
+  // clone3 created in its cgroup (v2) is there already.
+  for (size_t i = 0; !a->in_cgroup && i < a->procs_count; ++i) {
     if (::syscall(SYS_write, a->procs_fds[i], "0", 1) != 1) ChildFail(a, "write cgroup.procs", errno);
   }
 
-  // After joining, so the worker's view of the cgroup tree is rooted at its
-  // own cgroup. Not fatal: the report says it is missing.
+  // After joining (or being created in the cgroup), so the worker's view of
+  // the cgroup tree is rooted at its own cgroup. Not fatal: the report says
+  // it is missing.
   if (a->cgroup_ns && ::syscall(SYS_unshare, CLONE_NEWCGROUP) < 0) a->cgroup_ns_err = errno;
   if (a->empty_root) ChildEmptyRoot(a);
 

@@ -1,4 +1,5 @@
-// spawn_child: the child's side of Spawn, between clone(2) and execve(2).
+// spawn_child: the child's side of Spawn, between clone(2) (or clone3(2))
+// and execve(2).
 //
 // The child runs on a small stack in the parent's memory (CLONE_VM), so it
 // may only make raw system calls: no allocation, no locks, no libc wrapper
@@ -39,6 +40,9 @@ struct ChildArgs {
   int stdout_fd = -1;
   const int* procs_fds = nullptr;
   size_t procs_count = 0;
+  // Created in the worker cgroup by clone3(CLONE_INTO_CGROUP): the
+  // cgroup.procs writes are skipped (there is nothing left to join).
+  bool in_cgroup = false;
   RlimitStep rlimits[6] = {};
   size_t rlimit_count = 0;
   bool new_session = false;
@@ -70,7 +74,7 @@ struct ChildArgs {
   int cgroup_ns_err = 0;
 };
 
-// The clone(2) entry point; `arg` is a ChildArgs*. Returns only through
+// The clone(2) / clone3(2) entry point; `arg` is a ChildArgs*. Returns only through
 // exec or exit.
 int ChildMain(void* arg);
 

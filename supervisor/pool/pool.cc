@@ -532,7 +532,7 @@ PoolStats Pool::Stats() const {
   PoolStats s = stats_;
   s.queued = static_cast<std::uint32_t>(queue_.size());
   for (const auto& w : workers_) {
-    s.workers.push_back(WorkerInfo{w->id(), w->pid(), w->state(), w->executions()});
+    s.workers.push_back(WorkerInfo{w->id(), w->pid(), w->state(), w->executions(), w->cgroup_join()});
   }
   return s;
 }

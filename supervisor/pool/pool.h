@@ -87,6 +87,7 @@ struct WorkerInfo {
   pid_t pid = 0;
   WorkerProcess::State state = WorkerProcess::State::kStarting;
   std::uint32_t executions = 0;
+  std::string cgroup_join;  // how it got into its cgroup (CgroupJoinName); "" without one
 };
 
 struct PoolStats {

@@ -67,6 +67,7 @@ struct Spawned {
   UniqueFd to_worker;
   UniqueFd from_worker;
   unsigned namespaces = 0;
+  bool into_cgroup = false;  // SpawnReport::into_cgroup
 };
 
 StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
@@ -97,6 +98,7 @@ StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
     if (!cg.ok()) return cg.status().With("worker " + std::to_string(id) + " cgroup");
     s.cgroup.emplace(std::move(cg).value());
     spec.cgroup_procs_fds = s.cgroup->procs_fds();
+    spec.cgroup_dir_fd = s.cgroup->dir_fd();  // v2: created in it; the procs fds are the fallback
   }
   if (config.namespaces != nullptr) spec.namespaces = config.namespaces->next();
   SpawnReport report;
@@ -104,6 +106,7 @@ StatusOr<Spawned> SpawnProcess(const WorkerConfig& config, std::uint64_t id) {
   if (!child.ok()) return child.status();
   s.child = std::move(child).value();
   s.namespaces = report.namespaces;
+  s.into_cgroup = report.into_cgroup;
   if (config.namespaces != nullptr) {
     // A required namespace missing: the child is killed with `s`.
     STOCKADE_RETURN_IF_ERROR(config.namespaces->Record(report).With("worker " + std::to_string(id)));
@@ -126,6 +129,7 @@ awaitable<StatusOr<std::shared_ptr<WorkerProcess>>> WorkerProcess::Start(
   w->cgroup_ = std::move(spawned->cgroup);
   w->child_ = std::move(spawned->child);
   w->namespaces_ = policy::NamespaceList(spawned->namespaces);
+  if (w->cgroup_) w->cgroup_join_ = CgroupJoinName(spawned->into_cgroup);
 
   const int watch = fcntl(w->child_.pidfd(), F_DUPFD_CLOEXEC, 0);
   if (watch < 0) co_return ErrnoError("dup pidfd");

@@ -128,6 +128,8 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   std::uint32_t executions() const { return executions_; }
   const wire::Ready& ready() const { return ready_; }
   const WorkerCgroup* cgroup() const { return cgroup_ ? &*cgroup_ : nullptr; }
+  // How it got into its cgroup (CgroupJoinName); "" without one.
+  const char* cgroup_join() const { return cgroup_join_; }
 
  private:
   WorkerProcess(boost::asio::io_context& io, std::shared_ptr<const WorkerConfig> config,
@@ -150,6 +152,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   std::shared_ptr<const WorkerConfig> config_;
   std::uint64_t id_;
   std::string namespaces_;
+  const char* cgroup_join_ = "";
   State state_ = State::kStarting;
   std::optional<WorkerCgroup> cgroup_;
   ChildProcess child_;

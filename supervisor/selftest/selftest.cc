@@ -41,7 +41,7 @@ std::string LimitRow(const std::string& limits, const std::string& name) {
   return soft;
 }
 
-void KernelView(const api::Confinement& c, const policy::Policy& policy, pid_t pid,
+void KernelView(const api::Confinement& c, const policy::Policy& policy, pid_t pid, std::string_view cgroup_join,
                 std::vector<SelfCheck>* out) {
   const std::string proc = "/proc/" + std::to_string(pid);
   Status seccomp = CheckSeccompInForce(pid);
@@ -97,7 +97,9 @@ void KernelView(const api::Confinement& c, const policy::Policy& policy, pid_t p
     out->push_back({"cgroup limits", policy::JudgeLayer(cgroup), c.cgroup_detail()});
   } else {
     cgroup.in_force = Slurp(proc + "/cgroup").find("stockade-") != std::string::npos;
-    out->push_back({"cgroup " + c.cgroup() + " membership", policy::JudgeLayer(cgroup), c.cgroup_detail()});
+    std::string detail = c.cgroup_detail();
+    if (!cgroup_join.empty()) detail += "; " + std::string(cgroup_join);
+    out->push_back({"cgroup " + c.cgroup() + " membership", policy::JudgeLayer(cgroup), detail});
   }
 }
 
@@ -310,9 +312,9 @@ const char* SelfCheckResultName(SelfCheck::Result result) {
 }
 
 std::vector<SelfCheck> OutsideChecks(const api::Confinement& confinement, const policy::Policy& policy,
-                                     pid_t pid) {
+                                     pid_t pid, std::string_view cgroup_join) {
   std::vector<SelfCheck> out;
-  KernelView(confinement, policy, pid, &out);
+  KernelView(confinement, policy, pid, cgroup_join, &out);
   Namespaces(confinement, policy, pid, &out);
   return out;
 }
@@ -331,7 +333,7 @@ api::Readiness CheckReadiness(const PoolStats& stats, const api::Confinement& co
   std::vector<policy::CheckResult> results;
   for (const WorkerInfo& w : stats.workers) {
     if (w.state != WorkerProcess::State::kIdle || w.pid <= 0) continue;
-    for (const SelfCheck& c : OutsideChecks(confinement, policy, w.pid)) {
+    for (const SelfCheck& c : OutsideChecks(confinement, policy, w.pid, w.cgroup_join)) {
       api::ConfinementCheck* check = r.add_checks();
       check->set_name(c.name);
       check->set_result(SelfCheckResultName(c.result));
@@ -358,11 +360,15 @@ std::vector<SelfCheck> RunSelftest(Supervisor& sup, const std::string& testcase_
   out.push_back({"a worker starts", Result::kPass,
                  "spawn to Ready in " + std::to_string(sup.Stats().last_spawn_us) + " us"});
   pid_t pid = 0;
+  std::string cgroup_join;
   for (const auto& w : sup.Stats().workers) {
-    if (w.state == WorkerProcess::State::kIdle) pid = w.pid;
+    if (w.state == WorkerProcess::State::kIdle) {
+      pid = w.pid;
+      cgroup_join = w.cgroup_join;
+    }
   }
   if (pid > 0) {
-    std::vector<SelfCheck> outside = OutsideChecks(sup.confinement(), sup.policy(), pid);
+    std::vector<SelfCheck> outside = OutsideChecks(sup.confinement(), sup.policy(), pid, cgroup_join);
     out.insert(out.end(), outside.begin(), outside.end());
   }
   Behaviour(sup, &out);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/readiness.h"
@@ -27,8 +28,10 @@ const char* SelfCheckResultName(SelfCheck::Result result);
 // The outside checks alone: what the kernel's /proc says about the live
 // worker `pid`, against the confinement and policy it was started with.
 // Cheap (a few /proc reads), so /readyz runs them on every call.
+// `cgroup_join` (WorkerInfo::cgroup_join) is added to the cgroup check's
+// detail, so operators see whether workers are created in their cgroup.
 std::vector<SelfCheck> OutsideChecks(const api::Confinement& confinement, const policy::Policy& policy,
-                                     pid_t pid);
+                                     pid_t pid, std::string_view cgroup_join = "");
 
 // What /readyz answers: the pool's counts, the confinement, the outside
 // checks of one idle worker (skipped, not failed, when that worker goes
