@@ -194,6 +194,8 @@ Status ValidatePolicy(const Policy& p) {
   STOCKADE_RETURN_IF_ERROR(need(se.ttl_seconds() > 0, "sessions.ttl_seconds must be > 0"));
   STOCKADE_RETURN_IF_ERROR(need(se.max_per_key() > 0 && se.max_per_key() <= se.max_sessions(),
                                 "sessions.max_per_key must be 1 to sessions.max_sessions"));
+  STOCKADE_RETURN_IF_ERROR(need(se.max_store_bytes() == 0 || se.max_store_bytes() >= (1ull << 20),
+                                "sessions.max_store_bytes must be 0 (no bound) or >= 1 MiB (1048576)"));
   STOCKADE_RETURN_IF_ERROR(need(!p.daemon().state_dir().empty(), "daemon.state_dir must not be empty"));
   STOCKADE_RETURN_IF_ERROR(need(p.recycle().max_error_percent() <= 100,
                                 "recycle.max_error_percent must be 0-100"));

@@ -60,7 +60,25 @@ std::string NewSessionId() { return RandomId("se_"); }
 
 SessionManager::SessionManager(Supervisor& supervisor, std::unique_ptr<SessionStore> store,
                                const policy::SessionPolicy& policy, Clock now)
-    : supervisor_(supervisor), store_(std::move(store)), policy_(policy), now_(now ? std::move(now) : SystemNowMs) {}
+    : supervisor_(supervisor), store_(std::move(store)), now_(now ? std::move(now) : SystemNowMs) {
+  set_policy(policy);
+}
+
+void SessionManager::set_policy(const policy::SessionPolicy& policy) {
+  policy_ = policy;
+  if (Status capped = store_->SetMaxBytes(policy_.max_store_bytes()); !capped.ok()) {
+    Log(LogLevel::kWarn, "session_store_cap_failed", {{"detail", capped.message()}});
+  } else if (policy_.max_store_bytes() > 0 && store_->max_bytes() > policy_.max_store_bytes()) {
+    // Already larger: it keeps its size until sessions are deleted or expire.
+    Log(LogLevel::kWarn, "session_store_over_cap",
+        {{"bytes", std::to_string(store_->max_bytes())},
+         {"max_store_bytes", std::to_string(policy_.max_store_bytes())}});
+  }
+}
+
+std::string SessionManager::StoreFullDetail() const {
+  return "the session store is full (sessions.max_store_bytes: " + std::to_string(store_->max_bytes()) + " bytes)";
+}
 
 StatusOr<SessionRecord> SessionManager::Create(const std::string& owner, bool* at_capacity) {
   if (at_capacity) *at_capacity = false;
@@ -81,7 +99,11 @@ StatusOr<SessionRecord> SessionManager::Create(const std::string& owner, bool* a
   s.created_ms = s.last_active_ms = Now();
   s.expires_ms = s.created_ms + static_cast<std::int64_t>(policy_.ttl_seconds()) * 1000;
   s.variables_json = "[]";
-  STOCKADE_RETURN_IF_ERROR(store_->Create(s));
+  if (Status made = store_->Create(s); !made.ok()) {
+    if (store_->full() && at_capacity) *at_capacity = true;
+    if (store_->full()) return Status::Error(StoreFullDetail() + "; delete sessions or retry later");
+    return made;
+  }
   return s;
 }
 
@@ -259,13 +281,23 @@ void SessionManager::Finish(const std::string& id, const std::string& code, api:
     if (!committed.ok()) {
       // The run's own outcome stands; what it left was not kept, and the
       // answer must say so, not describe a state that is not there.
-      Log(LogLevel::kError, "session_commit_failed", {{"session", id}, {"detail", committed.status().message()}});
+      const bool full = store_->full();
+      Log(full ? LogLevel::kWarn : LogLevel::kError, full ? "session_store_full" : "session_commit_failed",
+          {{"session", id}, {"detail", committed.status().message()}});
       api::SessionInfo* failed = result.mutable_session();
       failed->set_committed(false);
       failed->clear_dropped();
       failed->set_state_bytes(0);
       failed->set_variables(0);
-      if (result.status() == api::OK) {
+      if (full && result.status() == api::OK) {
+        // A limit, like a state over sessions.state_bytes: the run's value
+        // is not what the session now holds, so it is not an OK. (A failed
+        // run keeps its own status; only its history record is missing.)
+        result.set_status(api::OUTPUT_LIMIT);
+        result.clear_value_json();
+        result.set_detail(StoreFullDetail() + ": this run's state and history were not kept; the session is as it "
+                          "was. Delete sessions, or raise the limit");
+      } else if (result.status() == api::OK) {
         result.set_status(api::INTERNAL);
         result.set_detail("the run ended, but the session could not record it (deleted, expired, or the store "
                           "failed; the daemon's log says which): the session is as it was");

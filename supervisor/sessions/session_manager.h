@@ -75,7 +75,8 @@ class SessionManager {
   // how many.
   StatusOr<std::size_t> ExpireNow();
 
-  void set_policy(const policy::SessionPolicy& policy) { policy_ = policy; }
+  // Also caps the store at sessions.max_store_bytes.
+  void set_policy(const policy::SessionPolicy& policy);
 
   // For metrics: sessions in the store; runs in sessions now, and requests
   // waiting behind them.
@@ -88,6 +89,8 @@ class SessionManager {
   }
 
  private:
+  // "the session store is full (sessions.max_store_bytes: N bytes)".
+  std::string StoreFullDetail() const;
   struct Pending {
     std::uint64_t ticket = 0;
     std::string owner;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <ctime>
@@ -87,8 +88,13 @@ class Statement {
     const int n = sqlite3_column_bytes(stmt_, col);
     return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
   }
+  // SQLITE_FULL: the database is at its max_page_count (or the disk is).
+  bool full() const { return rc_ == SQLITE_FULL; }
   Status status(const std::string& path, const char* what) const {
     if (ok()) return Status::Ok();
+    if (full()) {
+      return Status::Error("session store " + path + " is full (sessions.max_store_bytes, or the disk): " + what);
+    }
     return Status::Error("session store " + path + ": " + what + ": " + sqlite3_errmsg(db_));
   }
 
@@ -263,6 +269,29 @@ StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(const std::string& pa
   return std::unique_ptr<SessionStore>(new SessionStore(db, path));
 }
 
+Status SessionStore::SetMaxBytes(std::uint64_t max_bytes) {
+  std::int64_t page_size = 0;
+  {
+    Statement size(db_, "PRAGMA page_size");
+    if (size.Step()) page_size = size.Int(0);
+    STOCKADE_RETURN_IF_ERROR(size.status(path_, "reading its page size"));
+  }
+  if (page_size <= 0) return Status::Error("session store " + path_ + ": no page size");
+  // SQLite's own ceiling, SQLITE_MAX_PAGE_COUNT (0x3fffffff in 3.40).
+  constexpr std::uint64_t kSqliteMaxPages = 0x3fffffff;
+  const std::uint64_t pages =
+      max_bytes == 0 ? kSqliteMaxPages
+                     : std::clamp<std::uint64_t>(max_bytes / static_cast<std::uint64_t>(page_size), 1, kSqliteMaxPages);
+  // The pragma answers with the cap it set: never below the pages in use.
+  const std::string sql = "PRAGMA max_page_count=" + std::to_string(pages);
+  Statement cap(db_, sql.c_str());
+  std::int64_t set = 0;
+  if (cap.Step()) set = cap.Int(0);
+  STOCKADE_RETURN_IF_ERROR(cap.status(path_, "capping its size"));
+  max_bytes_ = static_cast<std::uint64_t>(set) * static_cast<std::uint64_t>(page_size);
+  return Status::Ok();
+}
+
 SessionStore::~SessionStore() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
@@ -280,6 +309,7 @@ sqlite3_stmt* SessionStore::Prepare(const char* sql) {
 Status SessionStore::Exec(const char* sql) {
   Statement st(db_, Prepare(sql));
   st.Step();
+  full_ = full_ || st.full();
   return st.status(path_, sql);
 }
 
@@ -294,6 +324,7 @@ Status SessionStore::Create(const SessionRecord& s) {
   st.Text(1, s.id).Text(2, s.owner).Int(3, s.created_ms).Int(4, s.last_active_ms).Int(5, s.expires_ms);
   st.Blob(6, s.state).Text(7, s.variables_json.empty() ? "[]" : s.variables_json);
   st.Step();
+  full_ = st.full();
   return st.status(path_, "creating a session");
 }
 
@@ -333,10 +364,15 @@ StatusOr<bool> SessionStore::Delete(const std::string& id) {
 StatusOr<std::uint64_t> SessionStore::CommitRun(const std::string& id, const std::optional<std::string>& new_state,
                                                const std::string& variables_json, HistoryRecord record,
                                                std::int64_t expires_ms, std::uint32_t keep_history) {
+  full_ = false;
   STOCKADE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto rollback = [&](Status st) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return st;
+  };
+  auto failed = [&](const Statement& st, const char* what) {
+    full_ = st.full();
+    return rollback(st.status(path_, what));
   };
   // The session's row first: it numbers the record (RETURNING saves a
   // separate read), and a session deleted meanwhile has none.
@@ -357,14 +393,14 @@ StatusOr<std::uint64_t> SessionStore::CommitRun(const std::string& id, const std
     if (st.Step()) seq = st.Int(0);
     while (st.Step()) {
     }
-    if (!st.ok()) return rollback(st.status(path_, "updating a session"));
+    if (!st.ok()) return failed(st, "updating a session");
     if (seq == 0) return rollback(Status::Error("session store " + path_ + ": no session " + id));
   }
   {
     Statement st(db_, Prepare("INSERT INTO history (session_id, seq, at_ms, code, result) VALUES (?, ?, ?, ?, ?)"));
     st.Text(1, id).Int(2, seq).Int(3, record.at_ms).Text(4, record.code).Blob(5, record.result);
     st.Step();
-    if (!st.ok()) return rollback(st.status(path_, "recording a run"));
+    if (!st.ok()) return failed(st, "recording a run");
   }
   // Trimmed every 16 runs, not each: the trim rewrites the page of the
   // oldest records, a second page for most commits. Until then up to 15
@@ -373,7 +409,7 @@ StatusOr<std::uint64_t> SessionStore::CommitRun(const std::string& id, const std
     Statement st(db_, Prepare("DELETE FROM history WHERE session_id = ? AND seq <= ?"));
     st.Text(1, id).Int(2, seq - static_cast<std::int64_t>(keep_history));
     st.Step();
-    if (!st.ok()) return rollback(st.status(path_, "trimming the history"));
+    if (!st.ok()) return failed(st, "trimming the history");
   }
   if (Status st = Exec("COMMIT"); !st.ok()) return rollback(st);
   return static_cast<std::uint64_t>(seq);

@@ -96,6 +96,16 @@ class SessionStore {
   StatusOr<std::uint64_t> Count(const std::optional<std::string>& owner = std::nullopt);
 
   const std::string& path() const { return path_; }
+  // Whether the last Create or CommitRun failed because the store is at its
+  // cap: the caller's answer is "full", not "the store failed".
+  bool full() const { return full_; }
+  // Caps the database at `max_bytes` (SQLite's max_page_count; 0: SQLite's
+  // own limit). A write that would grow it past the cap fails, and full()
+  // says so, while deletions and writes into freed pages go on. A store
+  // already larger keeps its size as the cap: SQLite does not shrink it.
+  Status SetMaxBytes(std::uint64_t max_bytes);
+  // The cap in force, in bytes.
+  std::uint64_t max_bytes() const { return max_bytes_; }
 
  private:
   SessionStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
@@ -109,6 +119,8 @@ class SessionStore {
   sqlite3* db_;
   std::string path_;
   std::unordered_map<const char*, sqlite3_stmt*> statements_;
+  bool full_ = false;
+  std::uint64_t max_bytes_ = 0;
 };
 
 }  // namespace stockade::supervisor

@@ -1,8 +1,8 @@
 // Sessions over the embedded API with real confined workers and a real
 // SQLite store: state that carries from run to run, `_`, history in order,
 // failed runs that change nothing, a state over its cap, requests queued
-// behind a busy session and one too many refused, and sessions that exist
-// only for the key that made them.
+// behind a busy session and one too many refused, a full store, and
+// sessions that exist only for the key that made them.
 #include "supervisor/sessions/session_manager.h"
 
 #include <gtest/gtest.h>
@@ -77,6 +77,37 @@ class Sessions : public ::testing::Test {
   policy::SessionPolicy policy_;
   std::unique_ptr<SessionManager> manager_;
 };
+
+TEST_F(Sessions, AFullStoreKeepsNothingNewAndSaysSo) {
+  policy_.set_max_store_bytes(1 << 20);
+  policy_.set_state_bytes(1 << 20);
+  Open();
+  const std::string a = NewSession("alice");
+  const std::string b = NewSession("alice");
+  const std::string big = "var big = new Array(600001).join('x'); big.length";
+  api::ExecutionResult first = RunIn("alice", a, big);
+  ASSERT_EQ(first.status(), api::OK) << first.detail();
+  EXPECT_TRUE(first.session().committed());
+  // The second 600 KB does not fit in the 1 MiB store.
+  api::ExecutionResult second = RunIn("alice", b, big);
+  EXPECT_EQ(second.status(), api::OUTPUT_LIMIT) << second.detail();
+  EXPECT_FALSE(second.session().committed());
+  EXPECT_NE(second.detail().find("the session store is full (sessions.max_store_bytes"), std::string::npos)
+      << second.detail();
+  EXPECT_EQ(second.value_json(), "");
+  // Session b is as it was, and small states still fit; a is untouched.
+  // (A run in a would not be kept either: a new state is written before
+  // the old one's pages are freed, so it needs room for both.)
+  EXPECT_EQ(RunIn("alice", b, "typeof big").value_json(), "\"undefined\"");
+  auto kept = OnIo([&] { return manager_->Get("alice", a, false); });
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_GT((*kept)->state_bytes, 600000u);
+  // Deleting a frees its space for b.
+  ASSERT_TRUE(OnIo([&] { return manager_->Delete("alice", a); }).ok());
+  api::ExecutionResult again = RunIn("alice", b, big);
+  EXPECT_EQ(again.status(), api::OK) << again.detail();
+  EXPECT_TRUE(again.session().committed());
+}
 
 TEST_F(Sessions, StateCarriesFromRunToRunAndFailuresChangeNothing) {
   Open();

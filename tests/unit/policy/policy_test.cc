@@ -439,9 +439,12 @@ TEST(PolicyLoader, SessionLimitsHaveDefaultsAndAreChecked) {
   EXPECT_EQ(p.sessions().history_records(), 100u);
   EXPECT_EQ(p.sessions().ttl_seconds(), 86400u);
   EXPECT_EQ(p.sessions().max_sessions(), 1000u);
+  EXPECT_EQ(p.sessions().max_store_bytes(), 1u << 30);
   EXPECT_EQ(p.daemon().state_dir(), "/var/lib/stockade");
+  EXPECT_TRUE(PolicyFromText("sessions { max_store_bytes: 0 }", "t", "t").ok());
   for (const char* bad : {"sessions { history_records: 0 }", "sessions { max_per_key: 2000 }",
-                          "sessions { state_bytes: 10 }", "daemon { state_dir: \"\" }"}) {
+                          "sessions { state_bytes: 10 }", "daemon { state_dir: \"\" }",
+                          "sessions { max_store_bytes: 4096 }"}) {
     auto refused = PolicyFromText(bad, "t", "t");
     EXPECT_FALSE(refused.ok()) << bad;
   }

@@ -284,6 +284,49 @@ TEST_F(SessionStoreTest, AVersion1StoreIsMigrated) {
   sqlite3_close(db);
 }
 
+TEST_F(SessionStoreTest, TheStoreStopsAtItsCapAndReusesWhatDeletionsFree) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->SetMaxBytes(512 << 10).ok());
+  EXPECT_LE(store->max_bytes(), 512u << 10);
+  EXPECT_GT(store->max_bytes(), 500u << 10);
+  ASSERT_TRUE(store->Create(Session("se_1", "alice")).ok());
+  ASSERT_TRUE(store->Create(Session("se_2", "bob")).ok());
+  const std::string half(300 << 10, 'a');
+  ASSERT_TRUE(store->CommitRun("se_1", half, "", Run(20, "a"), 2000, 100).ok());
+  EXPECT_FALSE(store->full());
+  // A second 300 KiB does not fit in 512 KiB: refused as full, nothing of
+  // the run kept, the other session intact.
+  auto refused = store->CommitRun("se_2", std::string(300 << 10, 'b'), "", Run(30, "b"), 3000, 100);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(store->full());
+  EXPECT_NE(refused.status().message().find("is full (sessions.max_store_bytes"), std::string::npos)
+      << refused.status().message();
+  auto two = store->Get("se_2");
+  ASSERT_TRUE(two.ok() && two->has_value());
+  EXPECT_EQ((*two)->state, "");
+  EXPECT_EQ((*two)->executions, 0u);
+  EXPECT_TRUE(store->History("se_2", 10)->empty());
+  auto one = store->Get("se_1");
+  ASSERT_TRUE(one.ok() && one->has_value());
+  EXPECT_EQ((*one)->state, half);
+  // Small writes that fit still go in; deleting frees pages that are used
+  // again, without the file growing past the cap.
+  EXPECT_TRUE(store->CommitRun("se_2", std::string("small"), "", Run(40, "c"), 4000, 100).ok());
+  EXPECT_FALSE(store->full());
+  ASSERT_TRUE(store->Delete("se_1").value());
+  EXPECT_TRUE(store->CommitRun("se_2", std::string(300 << 10, 'b'), "", Run(50, "d"), 5000, 100).ok());
+  two = store->Get("se_2");
+  ASSERT_TRUE(two.ok() && two->has_value());
+  EXPECT_EQ((*two)->state_bytes, 300u << 10);
+  // A cap below what the store holds cannot shrink it: the cap is its size.
+  ASSERT_TRUE(store->SetMaxBytes(1 << 20).ok());
+  ASSERT_TRUE(store->SetMaxBytes(64 << 10).ok());
+  EXPECT_GT(store->max_bytes(), 300u << 10);
+  // 0 lifts the bound (SQLite's own ceiling).
+  ASSERT_TRUE(store->SetMaxBytes(0).ok());
+  EXPECT_GT(store->max_bytes(), std::uint64_t{1} << 40);
+}
+
 TEST_F(SessionStoreTest, InMemoryForOneShotRuns) {
   auto store = SessionStore::Open(":memory:");
   ASSERT_TRUE(store.ok()) << store.status().message();
