@@ -46,36 +46,6 @@ stockade_clone3:
 	.cfi_endproc
 	.size	stockade_clone3, . - stockade_clone3
 
-#elif defined(__aarch64__)
-
-	.text
-	.globl	stockade_clone3
-	.type	stockade_clone3, %function
-	.p2align 2
-stockade_clone3:
-	.cfi_startproc
-	// x0 = args and x1 = size are already where the kernel wants them; the
-	// kernel returns in x0 and preserves every other register, in the
-	// child too, so fn (x2) and arg (x3) stay where they are.
-	mov	x8, #__NR_clone3
-	.cfi_endproc
-	svc	#0
-	cbz	x0, 1f
-	ret				// parent: pid > 0, or -errno
-
-1:	// Child, on the new stack (the kernel set sp to stack + stack_size).
-	.cfi_startproc
-	.cfi_undefined x30		// the outermost frame: nothing to unwind to
-	mov	x29, #0
-	mov	x30, #0
-	mov	x0, x3
-	blr	x2
-	mov	x8, #__NR_exit		// w0 = fn's result is the exit status
-	svc	#0
-	brk	#0			// not reached: exit does not return
-	.cfi_endproc
-	.size	stockade_clone3, . - stockade_clone3
-
 #endif
 
 	// No executable stack for the binaries that link this.
