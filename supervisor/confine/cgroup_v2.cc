@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "supervisor/confine/init_process.h"
+
 namespace stockade::supervisor {
 namespace {
 
@@ -53,10 +55,11 @@ Status EnableError(const std::string& dir, const std::string& controller, int er
 }
 
 // The no-internal-processes dance: see the header. Writing "0" to
-// cgroup.procs moves the writing process (all its threads).
-Status MoveSelfToLeaf(const std::string& leaf) {
+// cgroup.procs moves the writing process (all its threads); a pid, that
+// process.
+Status MoveToLeaf(const std::string& leaf, pid_t pid = 0) {
   if (::mkdir(leaf.c_str(), 0755) < 0 && errno != EEXIST) return ErrnoError("cannot create " + leaf);
-  return WriteSmallFile(leaf + "/cgroup.procs", "0");
+  return WriteSmallFile(leaf + "/cgroup.procs", std::to_string(pid));
 }
 
 // Whether `own` is the leaf <parent>/supervisor that an earlier set-up
@@ -101,7 +104,14 @@ StatusOr<CgroupV2Parent> SetUpCgroupV2(const ProcCgroupView& view, const std::st
     int err = Enable(own, c);
     if (err == EBUSY && parent.moved_to.empty()) {
       parent.moved_to = own + "/supervisor";
-      STOCKADE_RETURN_IF_ERROR(MoveSelfToLeaf(parent.moved_to));
+      STOCKADE_RETURN_IF_ERROR(MoveToLeaf(parent.moved_to));
+      // Our own init (PID 1 of a container: init_process.h) came with us
+      // into <own>; it goes into a leaf of its own, or nothing could be
+      // enabled while it stays.
+      if (const pid_t init = StockadeInitPid(); init > 0) {
+        const std::string init_leaf = own + "/init";
+        if (MoveToLeaf(init_leaf, init).ok()) parent.init_moved_to = init_leaf;
+      }
       err = Enable(own, c);
     }
     if (err != 0) return EnableError(own, c, err);
@@ -132,6 +142,7 @@ std::string DescribeCgroupV2(const CgroupV2Parent& parent) {
   std::string out = std::string("cgroup v2: memory, pids") + (parent.cpu ? ", cpu" : "") + " under " +
                     parent.dir.path();
   if (!parent.moved_to.empty()) out += "; supervisor moved to " + parent.moved_to;
+  if (!parent.init_moved_to.empty()) out += ", its init to " + parent.init_moved_to;
   if (!parent.cpu) out += "; no cpu quota (" + parent.cpu_why + ")";
   return out;
 }

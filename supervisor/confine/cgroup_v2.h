@@ -14,9 +14,11 @@
 // with Delegate=yes, or PID 1 of a container, sits in exactly such a cgroup,
 // so we first move ourselves into the leaf <own>/supervisor and then enable
 // the controllers; this is the layout systemd documents for delegated
-// services. Only our own process is moved. If other processes share <own>
-// (e.g. a shell that started us), enabling still fails and we say so rather
-// than move processes we do not own. We never move back: once controllers are
+// services. Only our own processes are moved: this one, and the init that
+// forked it when it runs as PID 1 (init_process.h), which goes to
+// <own>/init. If other processes share <own> (e.g. a shell that started
+// us), enabling still fails and we say so rather than move processes we do
+// not own. We never move back: once controllers are
 // enabled, <own> may not hold processes again. A process that finds itself in
 // <own>/supervisor already, with the controllers enabled in <own> (a second
 // set-up in one process, or a child of a supervisor that moved), works in
@@ -40,6 +42,7 @@ struct CgroupV2Parent {
   CgroupDir dir;             // <own>/stockade-<pid>
   bool cpu = false;          // cpu controller enabled for workers
   std::string moved_to;      // "<own>/supervisor" if we moved ourselves, else empty
+  std::string init_moved_to; // "<own>/init" if our own init moved too (PID 1 in a container)
   std::string cpu_why;       // why there is no cpu controller, for the description
 };
 

@@ -28,6 +28,7 @@ namespace {
 // Set in the daemon child only; read by RunningUnderStockadeInit(). Written
 // once before any thread exists, so a plain bool is enough.
 bool g_under_init = false;
+pid_t g_init_pid = 0;  // with g_under_init: the init's pid, in our pid namespace
 
 // What the init passes on to the daemon. SIGKILL and SIGSTOP cannot be caught,
 // and the job-control signals are left alone: they concern the terminal, not
@@ -222,6 +223,7 @@ void BecomeDaemonChild(pid_t init_pid) {
   sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
   g_under_init = true;
+  g_init_pid = init_pid;
 }
 
 }  // namespace
@@ -263,5 +265,7 @@ bool BecomeInitIfNeeded(const InitOptions& options) {
 }
 
 bool RunningUnderStockadeInit() { return g_under_init; }
+
+pid_t StockadeInitPid() { return g_under_init ? g_init_pid : 0; }
 
 }  // namespace stockade::supervisor

@@ -25,6 +25,8 @@
 // the user may signal.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 
 namespace stockade::supervisor {
@@ -50,5 +52,10 @@ bool BecomeInitIfNeeded(const InitOptions& options);
 // Whether this process is the daemon child of our init (for tests and
 // /readyz).
 bool RunningUnderStockadeInit();
+// That init's pid (1 in a container), or 0 when there is none. The cgroup
+// v2 set-up moves it into a leaf with the daemon: it shares the daemon's
+// cgroup, where it would keep the controllers from being enabled
+// (cgroup_v2.h).
+pid_t StockadeInitPid();
 
 }  // namespace stockade::supervisor

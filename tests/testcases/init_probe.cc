@@ -171,9 +171,9 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[i];
     const char* arg = i + 1 < argc ? argv[i + 1] : nullptr;
     if (cmd == "print") {
-      std::printf("daemon pid=%d ppid=%d under_init=%d sigblk=%s\n", static_cast<int>(::getpid()),
+      std::printf("daemon pid=%d ppid=%d under_init=%d init_pid=%d sigblk=%s\n", static_cast<int>(::getpid()),
                   static_cast<int>(::getppid()), stockade::supervisor::RunningUnderStockadeInit() ? 1 : 0,
-                  SigBlk().c_str());
+                  static_cast<int>(stockade::supervisor::StockadeInitPid()), SigBlk().c_str());
     } else if (cmd == "orphans") {
       SpawnOrphans(Number(arg));
       ++i;

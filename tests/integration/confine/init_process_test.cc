@@ -172,17 +172,17 @@ class Program {
   std::string buffer_;
 };
 
-// "daemon pid=P ppid=Q under_init=U sigblk=HEX" -> the fields.
+// "daemon pid=P ppid=Q under_init=U init_pid=I sigblk=HEX" -> the fields.
 struct DaemonLine {
-  int pid = 0, ppid = 0, under_init = -1;
+  int pid = 0, ppid = 0, under_init = -1, init_pid = -1;
   std::string sigblk;
 };
 std::optional<DaemonLine> ParseDaemonLine(const std::optional<std::string>& line) {
   if (!line) return std::nullopt;
   DaemonLine d;
   char blk[64] = {};
-  if (std::sscanf(line->c_str(), "daemon pid=%d ppid=%d under_init=%d sigblk=%63s", &d.pid, &d.ppid,
-                  &d.under_init, blk) != 4) {
+  if (std::sscanf(line->c_str(), "daemon pid=%d ppid=%d under_init=%d init_pid=%d sigblk=%63s", &d.pid, &d.ppid,
+                  &d.under_init, &d.init_pid, blk) != 5) {
     return std::nullopt;
   }
   d.sigblk = blk;
@@ -205,6 +205,7 @@ TEST(InitProcessTest, WithoutForceAndNotPid1NothingForks) {
   EXPECT_EQ(d->pid, run.pid());
   EXPECT_EQ(d->ppid, ::getpid());
   EXPECT_EQ(d->under_init, 0);
+  EXPECT_EQ(d->init_pid, 0);
   EXPECT_EQ(run.Wait(), 3);
 }
 
@@ -215,6 +216,7 @@ TEST(InitProcessTest, SubreaperReapsOrphansAndPropagatesExitCode) {
   EXPECT_EQ(d->ppid, run.pid()) << "the daemon is the init's child";
   EXPECT_NE(d->pid, run.pid());
   EXPECT_EQ(d->under_init, 1);
+  EXPECT_EQ(d->init_pid, run.pid()) << "the cgroup v2 set-up moves this pid into a leaf (cgroup_v2.h)";
   EXPECT_TRUE(AllZero(d->sigblk)) << "daemon starts with an empty mask, got " << d->sigblk;
   EXPECT_EQ(StatusField(run.pid(), "Threads"), "1") << "the init stays single-threaded";
   EXPECT_EQ(StatusField(run.pid(), "NSpid"), std::to_string(run.pid()));
@@ -330,6 +332,7 @@ TEST(InitProcessTest, AsPid1ReapsOrphansForwardsSigtermAndPropagatesCode) {
   EXPECT_EQ(d->ppid, 1);
   EXPECT_EQ(d->pid, 2);
   EXPECT_EQ(d->under_init, 1);
+  EXPECT_EQ(d->init_pid, 1);
   EXPECT_TRUE(AllZero(d->sigblk)) << d->sigblk;
 
   auto init = NamespaceInit(run);
