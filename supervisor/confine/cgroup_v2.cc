@@ -50,6 +50,9 @@ Status EnableError(const std::string& dir, const std::string& controller, int er
   if (err == EBUSY) {
     msg += " (other processes share " + dir +
            "; start the supervisor in a cgroup of its own, e.g. a systemd service with Delegate=yes)";
+  } else if (err == EROFS) {
+    msg += " (the cgroup file system is mounted read-only here, as in an unprivileged container: the "
+           "supervisor needs a writable cgroup delegated to it)";
   }
   return Status::Error(msg);
 }
