@@ -3,7 +3,9 @@
 // a Supervisor on top.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -16,8 +18,33 @@
 
 #include "policy/policy_loader.h"
 #include "proto/api.pb.h"
+#include "supervisor/common/unique_fd.h"
 
 namespace stockade::testing {
+
+// Two pipes for a spawned child: it reads in_r as its stdin and writes
+// out_w as its stdout; the test keeps the other ends.
+struct StdioPipes {
+  supervisor::UniqueFd in_r, in_w, out_r, out_w;
+  StdioPipes() {
+    int a[2], b[2];
+    EXPECT_EQ(::pipe2(a, O_CLOEXEC), 0);
+    EXPECT_EQ(::pipe2(b, O_CLOEXEC), 0);
+    in_r.reset(a[0]);
+    in_w.reset(a[1]);
+    out_r.reset(b[0]);
+    out_w.reset(b[1]);
+  }
+  // Everything the child writes to its stdout, once it (and every other
+  // holder of the write end) closed it. Closes our write end first.
+  std::string ReadAll() {
+    out_w.reset();
+    std::string text;
+    char buf[512];
+    for (ssize_t n; (n = ::read(out_r.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    return text;
+  }
+};
 
 inline std::string WorkerBinary() { return std::string(STOCKADE_BIN_DIR) + "/stockade-worker"; }
 inline std::string HostileWorkerBinary() {

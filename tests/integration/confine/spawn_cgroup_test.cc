@@ -22,19 +22,7 @@ namespace stockade::supervisor {
 namespace {
 
 using stockade::testing::Slurp;
-
-struct Stdio {
-  UniqueFd in_r, in_w, out_r, out_w;
-  Stdio() {
-    int a[2], b[2];
-    EXPECT_EQ(::pipe2(a, O_CLOEXEC), 0);
-    EXPECT_EQ(::pipe2(b, O_CLOEXEC), 0);
-    in_r.reset(a[0]);
-    in_w.reset(a[1]);
-    out_r.reset(b[0]);
-    out_w.reset(b[1]);
-  }
-};
+using stockade::testing::StdioPipes;
 
 class spawn_cgroup : public ::testing::Test {
  protected:
@@ -53,7 +41,7 @@ TEST_F(spawn_cgroup, child_joins_worker_cgroup_before_exec) {
   ASSERT_TRUE(cg.ok()) << cg.status().message();
   std::vector<std::string> paths = cg->paths();
   {
-    Stdio io;
+    StdioPipes io;
     SpawnSpec spec;
     spec.executable = "/bin/sleep";
     spec.argv = {"sleep", "30"};
@@ -92,7 +80,7 @@ TEST_F(spawn_cgroup, child_joins_worker_cgroup_before_exec) {
 TEST_F(spawn_cgroup, destroying_cgroup_with_live_member_kills_it) {
   StatusOr<WorkerCgroup> cg = host_->CreateWorker("busy-test", {});
   ASSERT_TRUE(cg.ok()) << cg.status().message();
-  Stdio io;
+  StdioPipes io;
   SpawnSpec spec;
   spec.executable = "/bin/sleep";
   spec.argv = {"sleep", "30"};
@@ -116,7 +104,7 @@ TEST_F(spawn_cgroup, memory_bomb_is_oom_killed_and_reported) {
   const std::string hog = std::string(STOCKADE_BIN_DIR) + "/stockade-memory-hog";
   StatusOr<WorkerCgroup> cg = host_->CreateWorker("oom-test", {.memory_bytes = 48 << 20, .pids = 8});
   ASSERT_TRUE(cg.ok()) << cg.status().message();
-  Stdio io;
+  StdioPipes io;
   SpawnSpec spec;
   spec.executable = hog;
   spec.argv = {"stockade-memory-hog", "1024"};
@@ -146,7 +134,7 @@ TEST_F(spawn_cgroup, fork_bomb_stops_at_pids_max) {
   const std::string bomb = std::string(STOCKADE_BIN_DIR) + "/stockade-fork-bomb";
   StatusOr<WorkerCgroup> cg = host_->CreateWorker("pids-test", {.pids = 8});
   ASSERT_TRUE(cg.ok()) << cg.status().message();
-  Stdio io;
+  StdioPipes io;
   SpawnSpec spec;
   spec.executable = bomb;
   spec.argv = {"stockade-fork-bomb", "512"};
@@ -156,10 +144,7 @@ TEST_F(spawn_cgroup, fork_bomb_stops_at_pids_max) {
   spec.rlimits.cpu_seconds = 20;  // a safety net only
   StatusOr<ChildProcess> child = Spawn(spec);
   ASSERT_TRUE(child.ok()) << child.status().message();
-  io.out_w.reset();  // EOF once the bomb and its children are gone
-  std::string out;
-  char buf[256];
-  for (ssize_t n; (n = ::read(io.out_r.get(), buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  const std::string out = io.ReadAll();  // EOF once the bomb and its children are gone
   StatusOr<ExitInfo> exit = child->Reap();
   ASSERT_TRUE(exit.ok());
   EXPECT_TRUE(exit->exited && exit->code == 0) << exit->describe() << "; printed " << out;

@@ -25,6 +25,7 @@ namespace stockade::supervisor {
 namespace {
 
 using stockade::testing::Slurp;
+using stockade::testing::StdioPipes;
 
 // Fields of /proc/<pid>/stat after the command name (field 3 is index 0).
 std::vector<std::string> StatFields(pid_t pid) {
@@ -74,20 +75,7 @@ std::string StatusLine(pid_t pid, const std::string& key) {
   return "?";
 }
 
-struct Pipes {
-  UniqueFd in_r, in_w, out_r, out_w;
-  Pipes() {
-    int a[2], b[2];
-    EXPECT_EQ(::pipe2(a, O_CLOEXEC), 0);
-    EXPECT_EQ(::pipe2(b, O_CLOEXEC), 0);
-    in_r.reset(a[0]);
-    in_w.reset(a[1]);
-    out_r.reset(b[0]);
-    out_w.reset(b[1]);
-  }
-};
-
-SpawnSpec SleepSpec(const Pipes& p) {
+SpawnSpec SleepSpec(const StdioPipes& p) {
   SpawnSpec spec;
   spec.executable = "/bin/sleep";
   spec.argv = {"sleep", "30"};
@@ -97,7 +85,7 @@ SpawnSpec SleepSpec(const Pipes& p) {
 }
 
 TEST(spawn_confinement, child_state_seen_from_proc) {
-  Pipes p;
+  StdioPipes p;
   // Open descriptors without O_CLOEXEC, and ignore a signal: none of this may
   // reach the child.
   UniqueFd leak(::open("/dev/null", O_RDONLY));
@@ -149,7 +137,7 @@ TEST(spawn_confinement, child_state_seen_from_proc) {
 }
 
 TEST(spawn_confinement, unset_rlimits_are_inherited_and_options_can_be_off) {
-  Pipes p;
+  StdioPipes p;
   SpawnSpec spec = SleepSpec(p);
   spec.new_session = false;
   spec.no_new_privs = false;
@@ -165,7 +153,7 @@ TEST(spawn_confinement, unset_rlimits_are_inherited_and_options_can_be_off) {
 }
 
 TEST(spawn_confinement, stdio_reaches_the_child) {
-  Pipes p;
+  StdioPipes p;
   SpawnSpec spec;
   spec.executable = "/bin/cat";
   spec.stdin_fd = p.in_r.get();
@@ -187,7 +175,7 @@ TEST(spawn_confinement, stdio_reaches_the_child) {
 TEST(spawn_confinement, swapped_descriptors_land_right) {
   // The caller's stdin end sits on 1 and its stdout end on 0: the child must
   // still get them the right way round.
-  Pipes p;
+  StdioPipes p;
   UniqueFd saved0(::fcntl(0, F_DUPFD_CLOEXEC, 10)), saved1(::fcntl(1, F_DUPFD_CLOEXEC, 10));
   ASSERT_EQ(::dup2(p.in_r.get(), 1), 1);
   ASSERT_EQ(::dup2(p.out_w.get(), 0), 0);
@@ -209,7 +197,7 @@ TEST(spawn_confinement, swapped_descriptors_land_right) {
 }
 
 TEST(spawn_confinement, bad_executable_names_the_step) {
-  Pipes p;
+  StdioPipes p;
   SpawnSpec spec = SleepSpec(p);
   spec.executable = "/nonexistent/stockade-worker";
   StatusOr<ChildProcess> child = Spawn(spec);
@@ -218,7 +206,7 @@ TEST(spawn_confinement, bad_executable_names_the_step) {
 }
 
 TEST(spawn_confinement, failing_rlimit_names_the_step) {
-  Pipes p;
+  StdioPipes p;
   SpawnSpec spec = SleepSpec(p);
   rlimit cur{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &cur), 0);
@@ -232,7 +220,7 @@ TEST(spawn_confinement, failing_rlimit_names_the_step) {
 }
 
 TEST(spawn_confinement, address_space_too_small_for_exec) {
-  Pipes p;
+  StdioPipes p;
   SpawnSpec spec = SleepSpec(p);
   spec.rlimits.address_space_bytes = 4096;
   StatusOr<ChildProcess> child = Spawn(spec);
@@ -247,7 +235,7 @@ TEST(spawn_confinement, address_space_too_small_for_exec) {
 }
 
 TEST(spawn_confinement, invalid_spec_is_rejected_before_clone) {
-  Pipes p;
+  StdioPipes p;
   SpawnSpec spec = SleepSpec(p);
   spec.executable = "sleep";
   EXPECT_FALSE(Spawn(spec).ok());
@@ -265,7 +253,7 @@ TEST(spawn_confinement, child_dies_with_its_parent) {
   ASSERT_EQ(::pipe(report), 0);
   pid_t middle = ::fork();
   if (middle == 0) {
-    Pipes p;
+    StdioPipes p;
     StatusOr<ChildProcess> child = Spawn(SleepSpec(p));
     pid_t pid = child.ok() ? child->pid() : -1;
     (void)!::write(report[1], &pid, sizeof pid);

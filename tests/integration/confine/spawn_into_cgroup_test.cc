@@ -38,6 +38,7 @@ namespace {
 
 using stockade::testing::InChild;
 using stockade::testing::Slurp;
+using stockade::testing::StdioPipes;
 
 #if defined(__x86_64__)
 constexpr unsigned kAuditArch = AUDIT_ARCH_X86_64;
@@ -65,28 +66,6 @@ void RefuseClone3With(int error) {
   }
 }
 
-struct Stdio {
-  UniqueFd in_r, in_w, out_r, out_w;
-  Stdio() {
-    int a[2], b[2];
-    EXPECT_EQ(::pipe2(a, O_CLOEXEC), 0);
-    EXPECT_EQ(::pipe2(b, O_CLOEXEC), 0);
-    in_r.reset(a[0]);
-    in_w.reset(a[1]);
-    out_r.reset(b[0]);
-    out_w.reset(b[1]);
-  }
-};
-
-// Everything the child of `spec` writes to its stdout, once it closed it.
-std::string ReadAll(Stdio& io) {
-  io.out_w.reset();
-  std::string text;
-  char buf[512];
-  for (ssize_t n; (n = ::read(io.out_r.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  return text;
-}
-
 // Whether `own`, a child's /proc/self/cgroup ("0::/<path>\n"), names the
 // cgroup directory `dir` (the path is relative to the cgroup2 mount).
 bool Names(const std::string& own, const std::string& dir) {
@@ -99,7 +78,7 @@ bool Lists(const std::string& procs_file, pid_t pid) {
   return ("\n" + Slurp(procs_file)).find("\n" + std::to_string(pid) + "\n") != std::string::npos;
 }
 
-SpawnSpec SpecFor(const WorkerCgroup& cg, Stdio& io, std::vector<std::string> argv) {
+SpawnSpec SpecFor(const WorkerCgroup& cg, StdioPipes& io, std::vector<std::string> argv) {
   SpawnSpec spec;
   spec.executable = argv.front();
   spec.argv = std::move(argv);
@@ -139,7 +118,7 @@ TEST_F(spawn_into_cgroup, child_is_created_in_the_cgroup_and_writes_no_cgroup_pr
   // The cgroup.procs descriptor handed over is another cgroup's: a child
   // that wrote it would end up there, not in into-test.
   WorkerCgroup decoy = Create("decoy-test");
-  Stdio io;
+  StdioPipes io;
   SpawnSpec spec = SpecFor(cg, io, {"/bin/cat", "/proc/self/cgroup"});
   spec.cgroup_procs_fds = decoy.procs_fds();
   SpawnReport report;
@@ -148,7 +127,7 @@ TEST_F(spawn_into_cgroup, child_is_created_in_the_cgroup_and_writes_no_cgroup_pr
   EXPECT_TRUE(report.into_cgroup);
   // cat reads its own membership as soon as it runs: it was in into-test
   // from its first instruction after exec, and never in decoy-test.
-  const std::string own = ReadAll(io);
+  const std::string own = io.ReadAll();
   EXPECT_TRUE(Names(own, cg.paths().front())) << own;
   StatusOr<ExitInfo> exit = child->Reap();
   ASSERT_TRUE(exit.ok());
@@ -162,7 +141,7 @@ TEST_F(spawn_into_cgroup, cgroup_namespace_is_rooted_at_the_worker_cgroup) {
   // the cgroup, the child is there from the start, so its view is rooted
   // at its own cgroup just the same.
   WorkerCgroup cg = Create("cgns-test");
-  Stdio io;
+  StdioPipes io;
   SpawnSpec spec = SpecFor(cg, io, {"/bin/cat", "/proc/self/cgroup"});
   spec.namespaces = kNsCgroup;
   SpawnReport report;
@@ -172,7 +151,7 @@ TEST_F(spawn_into_cgroup, cgroup_namespace_is_rooted_at_the_worker_cgroup) {
     GTEST_SKIP() << "this host refuses the cgroup namespace: " << report.refused.front().reason;
   }
   EXPECT_TRUE(report.into_cgroup);
-  EXPECT_EQ(ReadAll(io), "0::/\n");
+  EXPECT_EQ(io.ReadAll(), "0::/\n");
   (void)child->Reap();
 }
 
@@ -181,7 +160,7 @@ TEST_F(spawn_into_cgroup, user_namespace_child_is_created_in_the_cgroup_too) {
   // writes the id maps while the child waits): clone3 returns in the
   // parent while the child runs on its own stack.
   WorkerCgroup cg = Create("userns-test");
-  Stdio io;
+  StdioPipes io;
   SpawnSpec spec = SpecFor(cg, io, {"/bin/cat", "/proc/self/cgroup"});
   if (::geteuid() == 0) {  // root's own uid gets no user namespace: map another one
     spec.uid = 65534;
@@ -195,7 +174,7 @@ TEST_F(spawn_into_cgroup, user_namespace_child_is_created_in_the_cgroup_too) {
     GTEST_SKIP() << "this host refuses the user namespace: " << report.refused.front().reason;
   }
   EXPECT_TRUE(report.into_cgroup);
-  const std::string own = ReadAll(io);
+  const std::string own = io.ReadAll();
   StatusOr<ExitInfo> exit = child->Reap();
   ASSERT_TRUE(exit.ok());
   EXPECT_TRUE(Names(own, cg.paths().front())) << own << exit->describe();
@@ -205,7 +184,7 @@ TEST_F(spawn_into_cgroup, user_namespace_child_is_created_in_the_cgroup_too) {
 TEST_F(spawn_into_cgroup, full_pids_cgroup_fails_naming_the_cgroup_and_leaves_nothing_behind) {
   WorkerCgroup cg = Create("full-test", {.pids = 1});
   const std::string dir = cg.paths().front();
-  Stdio io;
+  StdioPipes io;
   SpawnSpec spec = SpecFor(cg, io, {"/bin/sleep", "30"});
   StatusOr<ChildProcess> sleeper = Spawn(spec);
   ASSERT_TRUE(sleeper.ok()) << sleeper.status().message();
@@ -214,7 +193,7 @@ TEST_F(spawn_into_cgroup, full_pids_cgroup_fails_naming_the_cgroup_and_leaves_no
   // A second child would be the cgroup's second process: the kernel
   // refuses to create it there (cgroup.procs would have moved it in
   // regardless, since pids.max holds only against fork).
-  Stdio io2;
+  StdioPipes io2;
   SpawnSpec second = SpecFor(cg, io2, {"/bin/true"});
   // A namespace must not take the blame (namespaces without a user
   // namespace need root).
@@ -238,7 +217,7 @@ TEST_F(spawn_into_cgroup, full_pids_cgroup_fails_naming_the_cgroup_and_leaves_no
 
   // A cgroup's refusal is not the host's: the next spawn still uses clone3.
   WorkerCgroup other = Create("after-full-test");
-  Stdio io3;
+  StdioPipes io3;
   SpawnReport next;
   StatusOr<ChildProcess> child = Spawn(SpecFor(other, io3, {"/bin/true"}), &next);
   ASSERT_TRUE(child.ok()) << child.status().message();
@@ -263,7 +242,7 @@ TEST_F(spawn_into_cgroup, cgroup_that_is_no_leaf_fails_naming_the_cgroup) {
     // enabled the cgroup could still become a thread root, and is allowed).
     ASSERT_EQ(::write(control.get(), "+memory", 7), 7) << std::strerror(errno);
   }
-  Stdio io;
+  StdioPipes io;
   SpawnSpec spec = SpecFor(cg, io, {"/bin/true"});
   if (::geteuid() == 0) spec.namespaces = kNsUts;  // a namespace must not take the blame
   SpawnReport report;
@@ -295,7 +274,7 @@ TEST_P(spawn_into_cgroup_refused, child_joins_through_cgroup_procs_instead) {
     std::string out;
     // Twice: the second spawn after the host's refusal was remembered.
     for (int i = 0; i < 2; ++i) {
-      Stdio io;
+      StdioPipes io;
       SpawnSpec spec = SpecFor(cg, io, {"/bin/sleep", "30"});
       if (root) spec.namespaces = kNsUts | kNsIpc;
       SpawnReport report;
@@ -308,7 +287,7 @@ TEST_P(spawn_into_cgroup_refused, child_joins_through_cgroup_procs_instead) {
       out += "\n";
     }
     // Without the cgroup.procs descriptor there is no way in: a clear error.
-    Stdio io;
+    StdioPipes io;
     SpawnSpec alone = SpecFor(cg, io, {"/bin/true"});
     alone.cgroup_procs_fds.clear();
     StatusOr<ChildProcess> child = Spawn(alone);
