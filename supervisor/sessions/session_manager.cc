@@ -100,9 +100,9 @@ StatusOr<SessionRecord> SessionManager::Create(const std::string& owner, bool* a
   s.expires_ms = s.created_ms + static_cast<std::int64_t>(policy_.ttl_seconds()) * 1000;
   s.variables_json = "[]";
   if (Status made = store_->Create(s); !made.ok()) {
-    if (store_->full() && at_capacity) *at_capacity = true;
-    if (store_->full()) return Status::Error(StoreFullDetail() + "; delete sessions or retry later");
-    return made;
+    if (!store_->full()) return made;
+    if (at_capacity) *at_capacity = true;
+    return Status::Error(StoreFullDetail() + "; delete sessions or retry later");
   }
   return s;
 }

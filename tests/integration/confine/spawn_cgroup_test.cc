@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -23,6 +24,19 @@ namespace {
 
 using stockade::testing::Slurp;
 using stockade::testing::StdioPipes;
+
+// `executable` with `argv`, on the test's pipes, joining `cg` through its
+// cgroup.procs descriptors.
+SpawnSpec JoinSpec(const WorkerCgroup& cg, const StdioPipes& io, std::string executable,
+                   std::vector<std::string> argv) {
+  SpawnSpec spec;
+  spec.executable = std::move(executable);
+  spec.argv = std::move(argv);
+  spec.stdin_fd = io.in_r.get();
+  spec.stdout_fd = io.out_w.get();
+  spec.cgroup_procs_fds = cg.procs_fds();
+  return spec;
+}
 
 class spawn_cgroup : public ::testing::Test {
  protected:
@@ -42,13 +56,7 @@ TEST_F(spawn_cgroup, child_joins_worker_cgroup_before_exec) {
   std::vector<std::string> paths = cg->paths();
   {
     StdioPipes io;
-    SpawnSpec spec;
-    spec.executable = "/bin/sleep";
-    spec.argv = {"sleep", "30"};
-    spec.stdin_fd = io.in_r.get();
-    spec.stdout_fd = io.out_w.get();
-    spec.cgroup_procs_fds = cg->procs_fds();
-    StatusOr<ChildProcess> child = Spawn(spec);
+    StatusOr<ChildProcess> child = Spawn(JoinSpec(*cg, io, "/bin/sleep", {"sleep", "30"}));
     ASSERT_TRUE(child.ok()) << child.status().message();
     const std::string pid = std::to_string(child->pid());
 
@@ -81,13 +89,7 @@ TEST_F(spawn_cgroup, destroying_cgroup_with_live_member_kills_it) {
   StatusOr<WorkerCgroup> cg = host_->CreateWorker("busy-test", {});
   ASSERT_TRUE(cg.ok()) << cg.status().message();
   StdioPipes io;
-  SpawnSpec spec;
-  spec.executable = "/bin/sleep";
-  spec.argv = {"sleep", "30"};
-  spec.stdin_fd = io.in_r.get();
-  spec.stdout_fd = io.out_w.get();
-  spec.cgroup_procs_fds = cg->procs_fds();
-  StatusOr<ChildProcess> child = Spawn(spec);
+  StatusOr<ChildProcess> child = Spawn(JoinSpec(*cg, io, "/bin/sleep", {"sleep", "30"}));
   ASSERT_TRUE(child.ok()) << child.status().message();
   // Wrong order on purpose (the pool reaps first): removal must still work.
   std::vector<std::string> paths = cg->paths();
@@ -105,12 +107,7 @@ TEST_F(spawn_cgroup, memory_bomb_is_oom_killed_and_reported) {
   StatusOr<WorkerCgroup> cg = host_->CreateWorker("oom-test", {.memory_bytes = 48 << 20, .pids = 8});
   ASSERT_TRUE(cg.ok()) << cg.status().message();
   StdioPipes io;
-  SpawnSpec spec;
-  spec.executable = hog;
-  spec.argv = {"stockade-memory-hog", "1024"};
-  spec.stdin_fd = io.in_r.get();
-  spec.stdout_fd = io.out_w.get();
-  spec.cgroup_procs_fds = cg->procs_fds();
+  SpawnSpec spec = JoinSpec(*cg, io, hog, {"stockade-memory-hog", "1024"});
   spec.rlimits.cpu_seconds = 20;  // a safety net only
   StatusOr<ChildProcess> child = Spawn(spec);
   ASSERT_TRUE(child.ok()) << child.status().message();
@@ -135,12 +132,7 @@ TEST_F(spawn_cgroup, fork_bomb_stops_at_pids_max) {
   StatusOr<WorkerCgroup> cg = host_->CreateWorker("pids-test", {.pids = 8});
   ASSERT_TRUE(cg.ok()) << cg.status().message();
   StdioPipes io;
-  SpawnSpec spec;
-  spec.executable = bomb;
-  spec.argv = {"stockade-fork-bomb", "512"};
-  spec.stdin_fd = io.in_r.get();
-  spec.stdout_fd = io.out_w.get();
-  spec.cgroup_procs_fds = cg->procs_fds();
+  SpawnSpec spec = JoinSpec(*cg, io, bomb, {"stockade-fork-bomb", "512"});
   spec.rlimits.cpu_seconds = 20;  // a safety net only
   StatusOr<ChildProcess> child = Spawn(spec);
   ASSERT_TRUE(child.ok()) << child.status().message();
